@@ -1,0 +1,32 @@
+//! caisse's payment domain: what a payment platform is, independent of any wire format.
+//!
+//! # Layout
+//! - `money`: integer minor units and ISO 4217 currencies.
+//! - `card`: PANs (masked in `Debug`), expiry dates, brands, Luhn.
+//! - `shop`: merchants and their versioned secret keys.
+//! - `transaction`: the transaction, its statuses and the one state machine (pure functions).
+//! - `operation`: the journal of operations applied to a transaction.
+//! - `command`: what adapters ask the core to do.
+//! - `ports`: the traits the core needs from the outside (store, acquirer, clock).
+//! - `payments`: the use cases: load → transition → acquirer → save.
+//! - `clock`: the system clock and a clock tests can move.
+
+pub mod card;
+pub mod clock;
+pub mod command;
+pub mod money;
+pub mod operation;
+pub mod payments;
+pub mod ports;
+pub mod shop;
+pub mod transaction;
+
+pub use card::{CardBrand, CardExpiry, Pan};
+pub use clock::{Clock, SystemClock, TestClock};
+pub use money::{Amount, Currency};
+pub use operation::{Operation, OperationName};
+pub use shop::{SecretKey, Shop, ShopId};
+pub use transaction::{
+    CaptureMode, Refusal, Transaction, TransactionId, TransactionKey, TransactionKind,
+    TransactionStatus,
+};

@@ -1,0 +1,405 @@
+//! The use cases. Each one: check what can be checked without I/O, ask the acquirer, then make
+//! the change in one store call (one database transaction). Adapters call these and nothing else.
+
+use crate::card::CardSummary;
+use crate::clock::Clock;
+use crate::command::{Authorise, CardInput, CashOperation, CreditHolder, Duplicate};
+use crate::money::{Amount, Currency};
+use crate::operation::{Operation, OperationName};
+use crate::ports::{
+    Acquirer, ApplyError, AuthorisationDecision, AuthorisationRequest, BatchReport, InsertError,
+    NewCard, Store, StoreError,
+};
+use crate::shop::ShopId;
+use crate::transaction::{
+    self, AuthorisationDetails, CaptureMode, OrderDetails, Refusal, Transaction, TransactionId,
+    TransactionKey, TransactionKind, TransactionStatus, Transition,
+};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    #[error("unknown transaction")]
+    UnknownTransaction,
+    #[error("transactionReference already used")]
+    DuplicateReference,
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The acquirer could not be reached (its code: 90 or 99). Nothing was stored, so the
+    /// merchant may retry with the same reference.
+    #[error("acquirer unavailable ({0})")]
+    AcquirerUnavailable(String),
+    /// The source transaction of a duplicate has no card to authorise again.
+    #[error("source transaction has no card")]
+    NoCard,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<InsertError> for PaymentError {
+    fn from(error: InsertError) -> Self {
+        match error {
+            InsertError::DuplicateReference => PaymentError::DuplicateReference,
+            InsertError::Store(error) => PaymentError::Store(error),
+        }
+    }
+}
+
+impl From<ApplyError> for PaymentError {
+    fn from(error: ApplyError) -> Self {
+        match error {
+            ApplyError::NotFound => PaymentError::UnknownTransaction,
+            ApplyError::Refused(refusal) => PaymentError::Refused(refusal),
+            ApplyError::Store(error) => PaymentError::Store(error),
+        }
+    }
+}
+
+/// A new transaction and the acquirer's answer to it, accepted or refused.
+#[derive(Clone, Debug)]
+pub struct Authorised {
+    pub transaction: Transaction,
+    pub decision: AuthorisationDecision,
+}
+
+#[derive(Clone)]
+pub struct Payments {
+    store: Arc<dyn Store>,
+    acquirer: Arc<dyn Acquirer>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Payments {
+    pub fn new(
+        store: Arc<dyn Store>,
+        acquirer: Arc<dyn Acquirer>,
+        clock: Arc<dyn Clock>,
+    ) -> Payments {
+        Payments {
+            store,
+            acquirer,
+            clock,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub async fn authorise(&self, command: Authorise) -> Result<Authorised, PaymentError> {
+        let Authorise {
+            shop_id,
+            reference,
+            amount,
+            currency,
+            capture_mode,
+            capture_day,
+            card,
+            order,
+        } = command;
+        self.ensure_reference_free(&shop_id, &reference).await?;
+        let new = NewTransaction {
+            shop_id,
+            reference,
+            kind: TransactionKind::Debit,
+            amount,
+            currency,
+            capture_mode,
+            capture_day,
+            order,
+            source_id: None,
+            first_operation: OperationName::Author,
+        };
+        self.authorise_card(new, &card).await
+    }
+
+    pub async fn credit_holder(&self, command: CreditHolder) -> Result<Authorised, PaymentError> {
+        let CreditHolder {
+            shop_id,
+            reference,
+            amount,
+            currency,
+            card,
+            order,
+        } = command;
+        self.ensure_reference_free(&shop_id, &reference).await?;
+        let new = NewTransaction {
+            shop_id,
+            reference,
+            kind: TransactionKind::Credit,
+            amount,
+            currency,
+            capture_mode: CaptureMode::AuthorCapture,
+            capture_day: 0,
+            order,
+            source_id: None,
+            first_operation: OperationName::CreditHolder,
+        };
+        self.authorise_card(new, &card).await
+    }
+
+    /// A new authorisation on the card of `from`, whatever `from`'s status (an EXPIRED one
+    /// is the usual case).
+    pub async fn duplicate(&self, command: Duplicate) -> Result<Authorised, PaymentError> {
+        let source = self.transaction(&command.shop_id, &command.from).await?;
+        let summary = source.card.clone().ok_or(PaymentError::NoCard)?;
+        let pan = self
+            .store
+            .reveal_pan(&command.shop_id, &summary.card_id)
+            .await?
+            .ok_or(PaymentError::NoCard)?;
+        self.ensure_reference_free(&command.shop_id, &command.reference)
+            .await?;
+        let card = CardInput {
+            pan,
+            expiry: summary.expiry,
+            csc: None,
+            brand_choice: Some(summary.brand),
+        };
+        let mut order = command.order;
+        if order.order_channel.is_none() {
+            order.order_channel = source.order.order_channel.clone();
+        }
+        let new = NewTransaction {
+            shop_id: command.shop_id,
+            reference: command.reference,
+            kind: TransactionKind::Debit,
+            amount: command.amount,
+            currency: command.currency,
+            capture_mode: command.capture_mode.unwrap_or(source.capture_mode),
+            capture_day: command.capture_day.unwrap_or(source.capture_day),
+            order,
+            source_id: Some(source.id.clone()),
+            first_operation: OperationName::Duplicate,
+        };
+        self.authorise_card(new, &card).await
+    }
+
+    pub async fn cancel(&self, command: CashOperation) -> Result<Transition, PaymentError> {
+        let now = self.clock.now();
+        let CashOperation {
+            shop_id,
+            key,
+            amount,
+            currency,
+        } = command;
+        let change =
+            Box::new(move |tx: &Transaction| transaction::cancel(tx, amount, currency, now));
+        Ok(self.store.apply(&shop_id, &key, change).await?)
+    }
+
+    pub async fn validate(&self, command: CashOperation) -> Result<Transition, PaymentError> {
+        let now = self.clock.now();
+        let CashOperation {
+            shop_id,
+            key,
+            amount,
+            currency,
+        } = command;
+        let authorisation_id = self
+            .transaction(&shop_id, &key)
+            .await?
+            .authorisation
+            .authorisation_id;
+        let change = Box::new(move |tx: &Transaction| {
+            let mut transition = transaction::validate(tx, amount, currency, now)?;
+            transition.operation.authorisation_id = authorisation_id;
+            transition.operation.acquirer_response_code = Some("00".into());
+            Ok(transition)
+        });
+        Ok(self.store.apply(&shop_id, &key, change).await?)
+    }
+
+    pub async fn refund(&self, command: CashOperation) -> Result<Transition, PaymentError> {
+        let now = self.clock.now();
+        let CashOperation {
+            shop_id,
+            key,
+            amount,
+            currency,
+        } = command;
+        let current = self.transaction(&shop_id, &key).await?;
+        // Checked here too so that the acquirer is not asked for a refund the rules forbid;
+        // the store checks again on the locked row.
+        transaction::refund(&current, amount, currency, now)?;
+        let decision = match &current.card {
+            Some(card) => Some(self.acquirer.refund(card, amount, currency).await),
+            None => None,
+        };
+        if let Some(decision) = &decision
+            && decision.is_unavailable()
+        {
+            return Err(PaymentError::AcquirerUnavailable(
+                decision.acquirer_response_code.clone(),
+            ));
+        }
+        let change = Box::new(move |tx: &Transaction| {
+            let mut transition = transaction::refund(tx, amount, currency, now)?;
+            if let Some(decision) = decision {
+                transition.operation.authorisation_id = decision.authorisation_id;
+                transition.operation.acquirer_response_code = Some(decision.acquirer_response_code);
+            }
+            Ok(transition)
+        });
+        Ok(self.store.apply(&shop_id, &key, change).await?)
+    }
+
+    pub async fn transaction(
+        &self,
+        shop_id: &ShopId,
+        key: &TransactionKey,
+    ) -> Result<Transaction, PaymentError> {
+        self.store
+            .transaction(shop_id, key)
+            .await?
+            .ok_or(PaymentError::UnknownTransaction)
+    }
+
+    pub async fn operations(
+        &self,
+        shop_id: &ShopId,
+        key: &TransactionKey,
+    ) -> Result<Vec<Operation>, PaymentError> {
+        Ok(self.store.operations(shop_id, key).await?)
+    }
+
+    /// Captures what is due, credits pending credits, expires unvalidated transactions.
+    pub async fn run_capture_batch(&self) -> Result<BatchReport, PaymentError> {
+        let now = self.clock.now();
+        Ok(self.store.run_capture_batch(now.date_naive(), now).await?)
+    }
+
+    async fn ensure_reference_free(
+        &self,
+        shop_id: &ShopId,
+        reference: &str,
+    ) -> Result<(), PaymentError> {
+        let key = TransactionKey::Reference(reference.to_owned());
+        match self.store.transaction(shop_id, &key).await? {
+            Some(_) => Err(PaymentError::DuplicateReference),
+            None => Ok(()),
+        }
+    }
+
+    async fn authorise_card(
+        &self,
+        new: NewTransaction,
+        card: &CardInput,
+    ) -> Result<Authorised, PaymentError> {
+        let now = self.clock.now();
+        let request = AuthorisationRequest {
+            pan: &card.pan,
+            expiry: card.expiry,
+            csc: card.csc.as_deref(),
+            brand_choice: card.brand_choice,
+            amount: new.amount,
+            currency: new.currency,
+            kind: new.kind,
+            today: now.date_naive(),
+        };
+        let decision = self.acquirer.authorise(&request).await;
+        if decision.is_unavailable() {
+            return Err(PaymentError::AcquirerUnavailable(
+                decision.acquirer_response_code,
+            ));
+        }
+        let summary = CardSummary {
+            card_id: transaction::new_uuid(),
+            masked_pan: card.pan.masked_sips(),
+            bin: card.pan.bin().to_owned(),
+            last_four: card.pan.last_four().to_owned(),
+            expiry: card.expiry,
+            brand: decision.brand,
+            co_brands: decision.co_brands.clone(),
+        };
+        let (transaction, operation) = new.into_transaction(&decision, summary.clone(), now);
+        let stored = self
+            .store
+            .insert_transaction(
+                transaction,
+                operation,
+                Some(NewCard {
+                    pan: card.pan.clone(),
+                    summary,
+                }),
+            )
+            .await?;
+        stored.assert_invariants();
+        Ok(Authorised {
+            transaction: stored,
+            decision,
+        })
+    }
+}
+
+/// Everything about a new transaction but the acquirer's answer.
+struct NewTransaction {
+    shop_id: ShopId,
+    reference: String,
+    kind: TransactionKind,
+    amount: Amount,
+    currency: Currency,
+    capture_mode: CaptureMode,
+    capture_day: u8,
+    order: OrderDetails,
+    source_id: Option<TransactionId>,
+    first_operation: OperationName,
+}
+
+impl NewTransaction {
+    fn into_transaction(
+        self,
+        decision: &AuthorisationDecision,
+        card: CardSummary,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (Transaction, Operation) {
+        let status = if decision.is_accepted() {
+            transaction::status_after_authorisation(self.kind, self.capture_mode)
+        } else {
+            TransactionStatus::Refused
+        };
+        let capture_day = if self.capture_mode == CaptureMode::Immediate {
+            0
+        } else {
+            self.capture_day
+        };
+        let id = TransactionId::new();
+        let mut operation = Operation::new(id.clone(), self.first_operation, self.amount, now);
+        operation.acquirer_response_code = Some(decision.acquirer_response_code.clone());
+        operation.authorisation_id = decision.authorisation_id.clone();
+        let transaction = Transaction {
+            id,
+            shop_id: self.shop_id,
+            reference: self.reference,
+            s10_transaction_id: 0,
+            kind: self.kind,
+            status,
+            currency: self.currency,
+            origin_amount: self.amount,
+            amount: self.amount,
+            refunded_amount: Amount::ZERO,
+            capture_mode: self.capture_mode,
+            capture_day,
+            capture_date: transaction::capture_date(now, capture_day),
+            created_at: now,
+            last_operation: self.first_operation,
+            last_operation_at: now,
+            card: Some(card),
+            authorisation: AuthorisationDetails {
+                acquirer_response_code: decision.acquirer_response_code.clone(),
+                authorisation_id: decision.authorisation_id.clone(),
+                guarantee_indicator: decision.guarantee_indicator.clone(),
+                holder_authent_status: None,
+                card_csc_result_code: decision.card_csc_result_code.clone(),
+            },
+            order: self.order,
+            source_id: self.source_id,
+        };
+        transaction.assert_invariants();
+        (transaction, operation)
+    }
+}

@@ -1,0 +1,167 @@
+//! What the core needs from the outside world. Implementations live in their own crates
+//! (`caisse-store`, `caisse-acquirer`); tests can provide their own.
+
+use crate::card::{CardBrand, CardExpiry, CardSummary, Pan};
+use crate::money::{Amount, Currency};
+use crate::operation::Operation;
+use crate::shop::{SecretKey, Shop, ShopId};
+use crate::transaction::{Refusal, Transaction, TransactionKey, TransactionKind, Transition};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("already exists")]
+    AlreadyExists,
+    #[error("not found")]
+    NotFound,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertError {
+    /// The shop already has a transaction with this reference.
+    #[error("transactionReference already used")]
+    DuplicateReference,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("unknown transaction")]
+    NotFound,
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A card to put in the vault with its transaction. The store encrypts `pan` under
+/// `summary.card_id`; only the summary is kept in the clear.
+#[derive(Clone, Debug)]
+pub struct NewCard {
+    pub pan: Pan,
+    pub summary: CardSummary,
+}
+
+/// A transition to run on the locked current state of a transaction.
+pub type TransitionFn = Box<dyn FnOnce(&Transaction) -> Result<Transition, Refusal> + Send>;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchReport {
+    pub captured: u64,
+    pub expired: u64,
+    pub credited: u64,
+}
+
+/// Durable storage. Every method that changes something is one database transaction: when it
+/// returns `Ok`, the change is on disk.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn shop(&self, id: &ShopId) -> Result<Option<Shop>, StoreError>;
+    async fn list_shops(&self) -> Result<Vec<Shop>, StoreError>;
+    /// Creates a shop with its keys; `AlreadyExists` if the id is taken.
+    async fn create_shop(&self, shop: &Shop) -> Result<(), StoreError>;
+    /// Adds the next key version to a shop and returns it.
+    async fn add_key(&self, id: &ShopId, secret: &str) -> Result<SecretKey, StoreError>;
+
+    /// Inserts a new transaction, its first operation and its card, atomically. Fills in
+    /// `s10_transaction_id` and returns the transaction as stored.
+    async fn insert_transaction(
+        &self,
+        transaction: Transaction,
+        operation: Operation,
+        card: Option<NewCard>,
+    ) -> Result<Transaction, InsertError>;
+
+    /// A shop's transaction; another shop's is `None`, as if unknown.
+    async fn transaction(
+        &self,
+        shop: &ShopId,
+        key: &TransactionKey,
+    ) -> Result<Option<Transaction>, StoreError>;
+
+    /// The operations of a transaction, oldest first.
+    async fn operations(
+        &self,
+        shop: &ShopId,
+        key: &TransactionKey,
+    ) -> Result<Vec<Operation>, StoreError>;
+
+    /// Runs `transition` on the transaction locked against every other writer (other tasks and
+    /// other caisse processes), then writes the result and its operation in one transaction.
+    async fn apply(
+        &self,
+        shop: &ShopId,
+        key: &TransactionKey,
+        transition: TransitionFn,
+    ) -> Result<Transition, ApplyError>;
+
+    /// The clear PAN of a vault entry of this shop.
+    async fn reveal_pan(&self, shop: &ShopId, card_id: &str) -> Result<Option<Pan>, StoreError>;
+
+    /// Runs `core::transaction::settle` on every transaction it may concern, on `today`.
+    async fn run_capture_batch(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<BatchReport, StoreError>;
+}
+
+/// An authorisation request as the acquirer sees it.
+#[derive(Clone, Debug)]
+pub struct AuthorisationRequest<'a> {
+    pub pan: &'a Pan,
+    pub expiry: CardExpiry,
+    pub csc: Option<&'a str>,
+    pub brand_choice: Option<CardBrand>,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub kind: TransactionKind,
+    pub today: NaiveDate,
+}
+
+/// The acquirer's (and issuer's) answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorisationDecision {
+    /// 2-digit code: "00" accepted, anything else refused.
+    pub acquirer_response_code: String,
+    pub authorisation_id: Option<String>,
+    pub brand: CardBrand,
+    pub co_brands: Vec<CardBrand>,
+    pub guarantee_indicator: Option<String>,
+    pub card_csc_result_code: Option<String>,
+}
+
+impl AuthorisationDecision {
+    pub fn is_accepted(&self) -> bool {
+        self.acquirer_response_code == "00"
+    }
+
+    /// 90 and 99: the acquirer could not be reached; nothing was decided about the card.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self.acquirer_response_code.as_str(), "90" | "99")
+    }
+}
+
+#[async_trait]
+pub trait Acquirer: Send + Sync + 'static {
+    async fn authorise(&self, request: &AuthorisationRequest<'_>) -> AuthorisationDecision;
+
+    /// Asks the acquirer to return `amount` to a card it authorised before.
+    async fn refund(
+        &self,
+        card: &CardSummary,
+        amount: Amount,
+        currency: Currency,
+    ) -> AuthorisationDecision;
+
+    /// The brand and co-brands a card number belongs to, from its BIN.
+    fn brand_of(&self, pan: &Pan) -> (CardBrand, Vec<CardBrand>);
+}

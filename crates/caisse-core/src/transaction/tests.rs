@@ -1,0 +1,199 @@
+use super::*;
+use crate::card::{CardBrand, CardExpiry};
+use chrono::TimeZone;
+use proptest::prelude::*;
+
+fn at(day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, day, 10, 0, 0).unwrap()
+}
+
+fn transaction(status: TransactionStatus, amount: u64) -> Transaction {
+    Transaction {
+        id: TransactionId::new(),
+        shop_id: ShopId("011223344550000".into()),
+        reference: "REF1".into(),
+        s10_transaction_id: 1,
+        kind: TransactionKind::Debit,
+        status,
+        currency: Currency::EUR,
+        origin_amount: Amount(amount),
+        amount: Amount(amount),
+        refunded_amount: Amount::ZERO,
+        capture_mode: CaptureMode::AuthorCapture,
+        capture_day: 0,
+        capture_date: at(1).date_naive(),
+        created_at: at(1),
+        last_operation: OperationName::Author,
+        last_operation_at: at(1),
+        card: Some(CardSummary {
+            card_id: "c".into(),
+            masked_pan: "4100##########00".into(),
+            bin: "410000".into(),
+            last_four: "0000".into(),
+            expiry: CardExpiry {
+                year: 2030,
+                month: 1,
+            },
+            brand: CardBrand::Visa,
+            co_brands: vec![],
+        }),
+        authorisation: AuthorisationDetails::default(),
+        order: OrderDetails::default(),
+        source_id: None,
+    }
+}
+
+#[test]
+fn partial_then_total_cancel() {
+    let tx = transaction(TransactionStatus::ToCapture, 1000);
+    let partial = cancel(&tx, Amount(400), Currency::EUR, at(1)).unwrap();
+    assert_eq!(partial.updated.amount, Amount(600));
+    assert_eq!(partial.updated.status, TransactionStatus::ToCapture);
+    assert_eq!(partial.operation.name, OperationName::Cancel);
+    let total = cancel(&partial.updated, Amount(600), Currency::EUR, at(1)).unwrap();
+    assert_eq!(total.updated.status, TransactionStatus::Cancelled);
+    assert_eq!(total.updated.amount, Amount(0));
+}
+
+#[test]
+fn cancel_over_remaining_or_after_capture_is_refused() {
+    let tx = transaction(TransactionStatus::ToCapture, 1000);
+    assert_eq!(
+        cancel(&tx, Amount(1001), Currency::EUR, at(1)),
+        Err(Refusal::ExceedsRemaining {
+            remaining: Amount(1000)
+        })
+    );
+    let captured = transaction(TransactionStatus::Captured, 1000);
+    assert_eq!(
+        cancel(&captured, Amount(1), Currency::EUR, at(1)),
+        Err(Refusal::WrongStatus(TransactionStatus::Captured))
+    );
+    assert_eq!(
+        cancel(&tx, Amount(0), Currency::EUR, at(1)),
+        Err(Refusal::ZeroAmount)
+    );
+    let usd = Currency::from_numeric_code("840").unwrap();
+    assert_eq!(
+        cancel(&tx, Amount(1), usd, at(1)),
+        Err(Refusal::CurrencyMismatch)
+    );
+}
+
+#[test]
+fn refund_only_after_capture_and_never_above() {
+    let tx = transaction(TransactionStatus::ToCapture, 1000);
+    assert_eq!(
+        refund(&tx, Amount(1), Currency::EUR, at(1)),
+        Err(Refusal::WrongStatus(TransactionStatus::ToCapture))
+    );
+    let captured = transaction(TransactionStatus::Captured, 1000);
+    let first = refund(&captured, Amount(300), Currency::EUR, at(2)).unwrap();
+    assert_eq!(first.updated.status, TransactionStatus::Captured);
+    assert_eq!(first.updated.refundable(), Amount(700));
+    assert_eq!(
+        refund(&first.updated, Amount(701), Currency::EUR, at(2)),
+        Err(Refusal::ExceedsRemaining {
+            remaining: Amount(700)
+        })
+    );
+    let last = refund(&first.updated, Amount(700), Currency::EUR, at(2)).unwrap();
+    assert_eq!(last.updated.status, TransactionStatus::Credited);
+    assert!(refund(&last.updated, Amount(1), Currency::EUR, at(2)).is_err());
+}
+
+#[test]
+fn validate_releases_the_rest_and_batch_captures() {
+    let mut tx = transaction(TransactionStatus::ToValidate, 1000);
+    tx.capture_mode = CaptureMode::Validation;
+    tx.capture_day = 5;
+    tx.capture_date = at(6).date_naive();
+    assert!(validate(&tx, Amount(1001), Currency::EUR, at(2)).is_err());
+    let validated = validate(&tx, Amount(800), Currency::EUR, at(2)).unwrap();
+    assert_eq!(validated.updated.status, TransactionStatus::ToCapture);
+    assert_eq!(validated.updated.amount, Amount(800));
+    let settled = settle(&validated.updated, at(2).date_naive(), at(2)).unwrap();
+    assert_eq!(settled.updated.status, TransactionStatus::Captured);
+    assert_eq!(settled.operation.name, OperationName::Capture);
+}
+
+#[test]
+fn unvalidated_transaction_expires_after_its_day() {
+    let mut tx = transaction(TransactionStatus::ToValidate, 1000);
+    tx.capture_date = at(3).date_naive();
+    assert!(settle(&tx, at(3).date_naive(), at(3)).is_none());
+    let expired = settle(&tx, at(4).date_naive(), at(4)).unwrap();
+    assert_eq!(expired.updated.status, TransactionStatus::Expired);
+}
+
+#[test]
+fn author_capture_waits_for_its_day() {
+    let mut tx = transaction(TransactionStatus::ToCapture, 1000);
+    tx.capture_date = at(4).date_naive();
+    assert!(settle(&tx, at(3).date_naive(), at(3)).is_none());
+    assert_eq!(
+        settle(&tx, at(4).date_naive(), at(4))
+            .unwrap()
+            .updated
+            .status,
+        TransactionStatus::Captured
+    );
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Cancel(u64),
+    Validate(u64),
+    Refund(u64),
+    Batch(u32),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (0u64..1500).prop_map(Step::Cancel),
+        (0u64..1500).prop_map(Step::Validate),
+        (0u64..1500).prop_map(Step::Refund),
+        (1u32..28).prop_map(Step::Batch),
+    ]
+}
+
+proptest! {
+    /// Whatever the merchant tries, in any order: amounts only go down, refunds never pass
+    /// the captured amount, and refused operations change nothing.
+    #[test]
+    fn random_operations_keep_invariants(
+        validation in any::<bool>(),
+        amount in 1u64..1200,
+        steps in proptest::collection::vec(step(), 0..30),
+    ) {
+        let mut tx = transaction(
+            if validation { TransactionStatus::ToValidate } else { TransactionStatus::ToCapture },
+            amount,
+        );
+        tx.capture_date = at(3).date_naive();
+        let mut cancelled = 0u64;
+        let mut refunded = 0u64;
+        for step in steps {
+            let before = tx.clone();
+            let result = match step {
+                Step::Cancel(a) => cancel(&tx, Amount(a), Currency::EUR, at(2)).map(|t| { cancelled += a; t }),
+                Step::Validate(a) => validate(&tx, Amount(a), Currency::EUR, at(2)),
+                Step::Refund(a) => refund(&tx, Amount(a), Currency::EUR, at(2)).map(|t| { refunded += a; t }),
+                Step::Batch(day) => settle(&tx, at(day).date_naive(), at(day)).ok_or(Refusal::ZeroAmount),
+            };
+            match result {
+                Ok(transition) => {
+                    transition.updated.assert_invariants();
+                    prop_assert!(transition.updated.amount <= before.amount);
+                    prop_assert!(transition.updated.refunded_amount >= before.refunded_amount);
+                    tx = transition.updated;
+                }
+                Err(_) => prop_assert_eq!(&tx, &before),
+            }
+            prop_assert!(tx.refunded_amount <= tx.amount);
+            prop_assert!(tx.amount <= tx.origin_amount);
+            prop_assert_eq!(tx.refunded_amount.0, refunded);
+            prop_assert!(cancelled <= amount);
+        }
+    }
+}
