@@ -97,7 +97,7 @@ pub fn luhn(digits: &str) -> bool {
         }
         sum += digit;
     }
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 /// A card's expiry month.
