@@ -1,1 +1,107 @@
-fn main() {}
+//! `cargo run --release -p caisse-bench`: starts caisse on a fresh SQLite database (durable:
+//! WAL, synchronous=FULL) and drives it over HTTP/1.1 keep-alive connections, first with
+//! `GET /healthz` (the machine's ceiling for a request that does no work), then with pre-sealed
+//! `checkout/cardOrder` requests, each a new durable transaction. Prints throughput, p50/p99
+//! latency and the ratio of the two rates. The load generator shares the machine's cores with
+//! the server, as in CI.
+
+mod load;
+
+use anyhow::Context;
+use caisse_core::clock::SystemClock;
+use caisse_server::Settings;
+use clap::Parser;
+use load::{Load, Report};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+struct Args {
+    /// Seconds of measurement per scenario.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 16)]
+    connections: usize,
+    /// Server worker threads.
+    #[arg(long, default_value_t = 2)]
+    server_threads: usize,
+    /// Load generator threads.
+    #[arg(long, default_value_t = 1)]
+    client_threads: usize,
+    /// Pre-sealed cardOrder requests to build (each is used once).
+    #[arg(long, default_value_t = 400_000)]
+    requests: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let database_url = format!("sqlite://{}", dir.path().join("bench.db").display());
+
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.server_threads)
+        .thread_name("caisse-server")
+        .enable_all()
+        .build()?;
+    let settings = Settings {
+        database_url: database_url.clone(),
+        vault_key: Some("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff".into()),
+        ..Settings::default()
+    };
+    let address = server_runtime.block_on(async {
+        let state = caisse_server::build_state(&settings, Arc::new(SystemClock)).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let settings = settings.clone();
+        tokio::spawn(async move {
+            let _ = caisse_server::serve(listener, &settings, state, std::future::pending()).await;
+        });
+        anyhow::Ok(address)
+    })?;
+
+    let client_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.client_threads)
+        .thread_name("load")
+        .enable_all()
+        .build()?;
+    let duration = Duration::from_secs(args.seconds);
+
+    println!("caisse-bench: server on {address} (SQLite, WAL, synchronous=FULL), {database_url}");
+    println!(
+        "{} connections, {} s per scenario, {} server threads, {} load threads, {} cores",
+        args.connections,
+        args.seconds,
+        args.server_threads,
+        args.client_threads,
+        std::thread::available_parallelism().map(usize::from).unwrap_or(1)
+    );
+    let orders = load::sealed_card_orders(args.requests);
+    let healthz = Load::get(address, "/healthz");
+    let card_order = Load::post_each(address, "/rs-services/v2/checkout/cardOrder", orders);
+
+    client_runtime.block_on(async {
+        // Warm-up: connections, caches, the SQLite file.
+        healthz.run(args.connections, Duration::from_millis(500)).await.context("warm-up")?;
+        let health = healthz.run(args.connections, duration).await.context("healthz")?;
+        print_report("GET /healthz", &health);
+        let orders = card_order.run(args.connections, duration).await.context("cardOrder")?;
+        print_report("POST checkout/cardOrder (durable)", &orders);
+        let ratio = orders.throughput() / health.throughput();
+        println!("cardOrder/healthz ratio: {:.1}%  (target ≥ 25% with cardOrder p99 < 5 ms)", ratio * 100.0);
+        anyhow::ensure!(orders.failures == 0, "{} cardOrder requests did not answer responseCode 00", orders.failures);
+        anyhow::Ok(())
+    })?;
+    Ok(())
+}
+
+fn print_report(name: &str, report: &Report) {
+    println!(
+        "{name:<36} {:>9.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requests, {} failed)",
+        report.throughput(),
+        report.p50_ms(),
+        report.p99_ms(),
+        report.completed,
+        report.failures
+    );
+}

@@ -43,16 +43,19 @@ impl OfficeClient {
         let mut request = fields;
         request.entry("merchantId").or_insert_with(|| Value::from(self.merchant_id.clone()));
         request.entry("keyVersion").or_insert_with(|| Value::from(self.key_version.clone()));
-        request
-            .entry("interfaceVersion")
-            .or_insert_with(|| Value::from(format!("{}2.53", interface_prefix(family))));
+        request.entry("interfaceVersion").or_insert_with(|| Value::from(format!("{}2.53", interface_prefix(family))));
         let seal = seal_request(&request, &self.secret_key);
         request.insert("seal".into(), Value::from(seal));
         request
     }
 
     /// Calls `family/method` and returns the answer once its seal is verified.
-    pub async fn call(&self, family: &str, method: &str, fields: Map<String, Value>) -> Result<Map<String, Value>, ClientError> {
+    pub async fn call(
+        &self,
+        family: &str,
+        method: &str,
+        fields: Map<String, Value>,
+    ) -> Result<Map<String, Value>, ClientError> {
         let body = self.sealed_body(family, fields);
         let response = self
             .http

@@ -198,9 +198,7 @@ impl CardBrand {
     }
 
     pub fn from_sips_name(name: &str) -> Option<CardBrand> {
-        CardBrand::ALL
-            .into_iter()
-            .find(|brand| brand.sips_name() == name)
+        CardBrand::ALL.into_iter().find(|brand| brand.sips_name() == name)
     }
 }
 

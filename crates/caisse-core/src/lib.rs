@@ -27,6 +27,5 @@ pub use money::{Amount, Currency};
 pub use operation::{Operation, OperationName};
 pub use shop::{SecretKey, Shop, ShopId};
 pub use transaction::{
-    CaptureMode, Refusal, Transaction, TransactionId, TransactionKey, TransactionKind,
-    TransactionStatus,
+    CaptureMode, Refusal, Transaction, TransactionId, TransactionKey, TransactionKind, TransactionStatus,
 };

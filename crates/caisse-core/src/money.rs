@@ -4,9 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount in the minor unit of its currency (cents for EUR, yen for JPY, fils for KWD).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Amount(pub u64);
 
 impl Amount {
@@ -88,8 +86,7 @@ impl Serialize for Currency {
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let code = String::deserialize(d)?;
-        Currency::from_alpha_code(&code)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown currency {code}")))
+        Currency::from_alpha_code(&code).ok_or_else(|| serde::de::Error::custom(format!("unknown currency {code}")))
     }
 }
 
@@ -104,10 +101,7 @@ mod tests {
         assert_eq!(eur.exponent(), 2);
         assert_eq!(Currency::from_numeric_code("392").unwrap().exponent(), 0);
         assert_eq!(Currency::from_numeric_code("414").unwrap().exponent(), 3);
-        assert_eq!(
-            Currency::from_numeric_code("036").unwrap().numeric_code(),
-            "036"
-        );
+        assert_eq!(Currency::from_numeric_code("036").unwrap().numeric_code(), "036");
     }
 
     #[test]

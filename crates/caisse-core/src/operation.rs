@@ -66,12 +66,7 @@ pub struct Operation {
 }
 
 impl Operation {
-    pub fn new(
-        transaction_id: TransactionId,
-        name: OperationName,
-        amount: Amount,
-        at: DateTime<Utc>,
-    ) -> Operation {
+    pub fn new(transaction_id: TransactionId, name: OperationName, amount: Amount, at: DateTime<Utc>) -> Operation {
         Operation {
             id: crate::transaction::new_uuid(),
             transaction_id,

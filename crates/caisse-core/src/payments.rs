@@ -7,13 +7,13 @@ use crate::command::{Authorise, CardInput, CashOperation, CreditHolder, Duplicat
 use crate::money::{Amount, Currency};
 use crate::operation::{Operation, OperationName};
 use crate::ports::{
-    Acquirer, ApplyError, AuthorisationDecision, AuthorisationRequest, BatchReport, InsertError,
-    NewCard, Store, StoreError,
+    Acquirer, ApplyError, AuthorisationDecision, AuthorisationRequest, BatchReport, InsertError, NewCard, Store,
+    StoreError,
 };
 use crate::shop::ShopId;
 use crate::transaction::{
-    self, AuthorisationDetails, CaptureMode, OrderDetails, Refusal, Transaction, TransactionId,
-    TransactionKey, TransactionKind, TransactionStatus, Transition,
+    self, AuthorisationDetails, CaptureMode, OrderDetails, Refusal, Transaction, TransactionId, TransactionKey,
+    TransactionKind, TransactionStatus, Transition,
 };
 use std::sync::Arc;
 
@@ -70,16 +70,8 @@ pub struct Payments {
 }
 
 impl Payments {
-    pub fn new(
-        store: Arc<dyn Store>,
-        acquirer: Arc<dyn Acquirer>,
-        clock: Arc<dyn Clock>,
-    ) -> Payments {
-        Payments {
-            store,
-            acquirer,
-            clock,
-        }
+    pub fn new(store: Arc<dyn Store>, acquirer: Arc<dyn Acquirer>, clock: Arc<dyn Clock>) -> Payments {
+        Payments { store, acquirer, clock }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -91,16 +83,7 @@ impl Payments {
     }
 
     pub async fn authorise(&self, command: Authorise) -> Result<Authorised, PaymentError> {
-        let Authorise {
-            shop_id,
-            reference,
-            amount,
-            currency,
-            capture_mode,
-            capture_day,
-            card,
-            order,
-        } = command;
+        let Authorise { shop_id, reference, amount, currency, capture_mode, capture_day, card, order } = command;
         self.ensure_reference_free(&shop_id, &reference).await?;
         let new = NewTransaction {
             shop_id,
@@ -118,14 +101,7 @@ impl Payments {
     }
 
     pub async fn credit_holder(&self, command: CreditHolder) -> Result<Authorised, PaymentError> {
-        let CreditHolder {
-            shop_id,
-            reference,
-            amount,
-            currency,
-            card,
-            order,
-        } = command;
+        let CreditHolder { shop_id, reference, amount, currency, card, order } = command;
         self.ensure_reference_free(&shop_id, &reference).await?;
         let new = NewTransaction {
             shop_id,
@@ -147,19 +123,9 @@ impl Payments {
     pub async fn duplicate(&self, command: Duplicate) -> Result<Authorised, PaymentError> {
         let source = self.transaction(&command.shop_id, &command.from).await?;
         let summary = source.card.clone().ok_or(PaymentError::NoCard)?;
-        let pan = self
-            .store
-            .reveal_pan(&command.shop_id, &summary.card_id)
-            .await?
-            .ok_or(PaymentError::NoCard)?;
-        self.ensure_reference_free(&command.shop_id, &command.reference)
-            .await?;
-        let card = CardInput {
-            pan,
-            expiry: summary.expiry,
-            csc: None,
-            brand_choice: Some(summary.brand),
-        };
+        let pan = self.store.reveal_pan(&command.shop_id, &summary.card_id).await?.ok_or(PaymentError::NoCard)?;
+        self.ensure_reference_free(&command.shop_id, &command.reference).await?;
+        let card = CardInput { pan, expiry: summary.expiry, csc: None, brand_choice: Some(summary.brand) };
         let mut order = command.order;
         if order.order_channel.is_none() {
             order.order_channel = source.order.order_channel.clone();
@@ -181,30 +147,15 @@ impl Payments {
 
     pub async fn cancel(&self, command: CashOperation) -> Result<Transition, PaymentError> {
         let now = self.clock.now();
-        let CashOperation {
-            shop_id,
-            key,
-            amount,
-            currency,
-        } = command;
-        let change =
-            Box::new(move |tx: &Transaction| transaction::cancel(tx, amount, currency, now));
+        let CashOperation { shop_id, key, amount, currency } = command;
+        let change = Box::new(move |tx: &Transaction| transaction::cancel(tx, amount, currency, now));
         Ok(self.store.apply(&shop_id, &key, change).await?)
     }
 
     pub async fn validate(&self, command: CashOperation) -> Result<Transition, PaymentError> {
         let now = self.clock.now();
-        let CashOperation {
-            shop_id,
-            key,
-            amount,
-            currency,
-        } = command;
-        let authorisation_id = self
-            .transaction(&shop_id, &key)
-            .await?
-            .authorisation
-            .authorisation_id;
+        let CashOperation { shop_id, key, amount, currency } = command;
+        let authorisation_id = self.transaction(&shop_id, &key).await?.authorisation.authorisation_id;
         let change = Box::new(move |tx: &Transaction| {
             let mut transition = transaction::validate(tx, amount, currency, now)?;
             transition.operation.authorisation_id = authorisation_id;
@@ -216,12 +167,7 @@ impl Payments {
 
     pub async fn refund(&self, command: CashOperation) -> Result<Transition, PaymentError> {
         let now = self.clock.now();
-        let CashOperation {
-            shop_id,
-            key,
-            amount,
-            currency,
-        } = command;
+        let CashOperation { shop_id, key, amount, currency } = command;
         let current = self.transaction(&shop_id, &key).await?;
         // Checked here too so that the acquirer is not asked for a refund the rules forbid;
         // the store checks again on the locked row.
@@ -233,9 +179,7 @@ impl Payments {
         if let Some(decision) = &decision
             && decision.is_unavailable()
         {
-            return Err(PaymentError::AcquirerUnavailable(
-                decision.acquirer_response_code.clone(),
-            ));
+            return Err(PaymentError::AcquirerUnavailable(decision.acquirer_response_code.clone()));
         }
         let change = Box::new(move |tx: &Transaction| {
             let mut transition = transaction::refund(tx, amount, currency, now)?;
@@ -248,22 +192,11 @@ impl Payments {
         Ok(self.store.apply(&shop_id, &key, change).await?)
     }
 
-    pub async fn transaction(
-        &self,
-        shop_id: &ShopId,
-        key: &TransactionKey,
-    ) -> Result<Transaction, PaymentError> {
-        self.store
-            .transaction(shop_id, key)
-            .await?
-            .ok_or(PaymentError::UnknownTransaction)
+    pub async fn transaction(&self, shop_id: &ShopId, key: &TransactionKey) -> Result<Transaction, PaymentError> {
+        self.store.transaction(shop_id, key).await?.ok_or(PaymentError::UnknownTransaction)
     }
 
-    pub async fn operations(
-        &self,
-        shop_id: &ShopId,
-        key: &TransactionKey,
-    ) -> Result<Vec<Operation>, PaymentError> {
+    pub async fn operations(&self, shop_id: &ShopId, key: &TransactionKey) -> Result<Vec<Operation>, PaymentError> {
         Ok(self.store.operations(shop_id, key).await?)
     }
 
@@ -273,11 +206,7 @@ impl Payments {
         Ok(self.store.run_capture_batch(now.date_naive(), now).await?)
     }
 
-    async fn ensure_reference_free(
-        &self,
-        shop_id: &ShopId,
-        reference: &str,
-    ) -> Result<(), PaymentError> {
+    async fn ensure_reference_free(&self, shop_id: &ShopId, reference: &str) -> Result<(), PaymentError> {
         let key = TransactionKey::Reference(reference.to_owned());
         match self.store.transaction(shop_id, &key).await? {
             Some(_) => Err(PaymentError::DuplicateReference),
@@ -285,11 +214,7 @@ impl Payments {
         }
     }
 
-    async fn authorise_card(
-        &self,
-        new: NewTransaction,
-        card: &CardInput,
-    ) -> Result<Authorised, PaymentError> {
+    async fn authorise_card(&self, new: NewTransaction, card: &CardInput) -> Result<Authorised, PaymentError> {
         let now = self.clock.now();
         let request = AuthorisationRequest {
             pan: &card.pan,
@@ -303,9 +228,7 @@ impl Payments {
         };
         let decision = self.acquirer.authorise(&request).await;
         if decision.is_unavailable() {
-            return Err(PaymentError::AcquirerUnavailable(
-                decision.acquirer_response_code,
-            ));
+            return Err(PaymentError::AcquirerUnavailable(decision.acquirer_response_code));
         }
         let summary = CardSummary {
             card_id: transaction::new_uuid(),
@@ -319,20 +242,10 @@ impl Payments {
         let (transaction, operation) = new.into_transaction(&decision, summary.clone(), now);
         let stored = self
             .store
-            .insert_transaction(
-                transaction,
-                operation,
-                Some(NewCard {
-                    pan: card.pan.clone(),
-                    summary,
-                }),
-            )
+            .insert_transaction(transaction, operation, Some(NewCard { pan: card.pan.clone(), summary }))
             .await?;
         stored.assert_invariants();
-        Ok(Authorised {
-            transaction: stored,
-            decision,
-        })
+        Ok(Authorised { transaction: stored, decision })
     }
 }
 
@@ -362,11 +275,7 @@ impl NewTransaction {
         } else {
             TransactionStatus::Refused
         };
-        let capture_day = if self.capture_mode == CaptureMode::Immediate {
-            0
-        } else {
-            self.capture_day
-        };
+        let capture_day = if self.capture_mode == CaptureMode::Immediate { 0 } else { self.capture_day };
         let id = TransactionId::new();
         let mut operation = Operation::new(id.clone(), self.first_operation, self.amount, now);
         operation.acquirer_response_code = Some(decision.acquirer_response_code.clone());

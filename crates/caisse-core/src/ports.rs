@@ -81,18 +81,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Transaction, InsertError>;
 
     /// A shop's transaction; another shop's is `None`, as if unknown.
-    async fn transaction(
-        &self,
-        shop: &ShopId,
-        key: &TransactionKey,
-    ) -> Result<Option<Transaction>, StoreError>;
+    async fn transaction(&self, shop: &ShopId, key: &TransactionKey) -> Result<Option<Transaction>, StoreError>;
 
     /// The operations of a transaction, oldest first.
-    async fn operations(
-        &self,
-        shop: &ShopId,
-        key: &TransactionKey,
-    ) -> Result<Vec<Operation>, StoreError>;
+    async fn operations(&self, shop: &ShopId, key: &TransactionKey) -> Result<Vec<Operation>, StoreError>;
 
     /// Runs `transition` on the transaction locked against every other writer (other tasks and
     /// other caisse processes), then writes the result and its operation in one transaction.
@@ -107,11 +99,7 @@ pub trait Store: Send + Sync + 'static {
     async fn reveal_pan(&self, shop: &ShopId, card_id: &str) -> Result<Option<Pan>, StoreError>;
 
     /// Runs `core::transaction::settle` on every transaction it may concern, on `today`.
-    async fn run_capture_batch(
-        &self,
-        today: NaiveDate,
-        now: DateTime<Utc>,
-    ) -> Result<BatchReport, StoreError>;
+    async fn run_capture_batch(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<BatchReport, StoreError>;
 }
 
 /// An authorisation request as the acquirer sees it.
@@ -155,12 +143,7 @@ pub trait Acquirer: Send + Sync + 'static {
     async fn authorise(&self, request: &AuthorisationRequest<'_>) -> AuthorisationDecision;
 
     /// Asks the acquirer to return `amount` to a card it authorised before.
-    async fn refund(
-        &self,
-        card: &CardSummary,
-        amount: Amount,
-        currency: Currency,
-    ) -> AuthorisationDecision;
+    async fn refund(&self, card: &CardSummary, amount: Amount, currency: Currency) -> AuthorisationDecision;
 
     /// The brand and co-brands a card number belongs to, from its BIN.
     fn brand_of(&self, pan: &Pan) -> (CardBrand, Vec<CardBrand>);

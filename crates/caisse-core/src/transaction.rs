@@ -159,9 +159,7 @@ impl TransactionStatus {
     }
 
     pub fn parse(text: &str) -> Option<TransactionStatus> {
-        TransactionStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
+        TransactionStatus::ALL.into_iter().find(|status| status.as_str() == text)
     }
 
     /// Statuses in which the money has not left for the bank yet: cancel applies.
@@ -271,47 +269,27 @@ pub struct Transition {
 impl Transaction {
     /// What remains that a refund may still return.
     pub fn refundable(&self) -> Amount {
-        self.amount
-            .checked_sub(self.refunded_amount)
-            .unwrap_or(Amount::ZERO)
+        self.amount.checked_sub(self.refunded_amount).unwrap_or(Amount::ZERO)
     }
 
     /// The invariants every stored transaction keeps. Asserted before and after each
     /// transition: a failure is a bug, not bad input.
     pub fn assert_invariants(&self) {
-        assert!(
-            self.amount <= self.origin_amount,
-            "amount above the authorised amount"
-        );
-        assert!(
-            self.refunded_amount <= self.amount,
-            "refunds above the captured amount"
-        );
+        assert!(self.amount <= self.origin_amount, "amount above the authorised amount");
+        assert!(self.refunded_amount <= self.amount, "refunds above the captured amount");
         assert!(self.capture_day <= CaptureMode::MAX_CAPTURE_DAY);
         if self.refunded_amount > Amount::ZERO {
             assert!(
-                matches!(
-                    self.status,
-                    TransactionStatus::Captured | TransactionStatus::Credited
-                ),
+                matches!(self.status, TransactionStatus::Captured | TransactionStatus::Credited),
                 "refunds on a transaction that was never captured"
             );
         }
         if self.status == TransactionStatus::Credited && self.kind == TransactionKind::Debit {
-            assert_eq!(
-                self.refunded_amount, self.amount,
-                "credited before full refund"
-            );
+            assert_eq!(self.refunded_amount, self.amount, "credited before full refund");
         }
     }
 
-    fn record(
-        &self,
-        next: Transaction,
-        name: OperationName,
-        amount: Amount,
-        now: DateTime<Utc>,
-    ) -> Transition {
+    fn record(&self, next: Transaction, name: OperationName, amount: Amount, now: DateTime<Utc>) -> Transition {
         next.assert_invariants();
         let operation = Operation::new(self.id.clone(), name, amount, now);
         let mut updated = next;
@@ -322,19 +300,13 @@ impl Transaction {
 }
 
 fn check_currency(tx: &Transaction, currency: Currency) -> Result<(), Refusal> {
-    if tx.currency == currency {
-        Ok(())
-    } else {
-        Err(Refusal::CurrencyMismatch)
-    }
+    if tx.currency == currency { Ok(()) } else { Err(Refusal::CurrencyMismatch) }
 }
 
 /// The day a transaction authorised at `at` with `capture_day` is captured (AUTHOR_CAPTURE) or
 /// must be validated by (VALIDATION).
 pub fn capture_date(at: DateTime<Utc>, capture_day: u8) -> NaiveDate {
-    at.date_naive()
-        .checked_add_days(Days::new(u64::from(capture_day)))
-        .unwrap_or(NaiveDate::MAX)
+    at.date_naive().checked_add_days(Days::new(u64::from(capture_day))).unwrap_or(NaiveDate::MAX)
 }
 
 /// The status an accepted authorisation starts in.
@@ -350,12 +322,7 @@ pub fn status_after_authorisation(kind: TransactionKind, mode: CaptureMode) -> T
 
 /// Cancel `amount` of a transaction that has not gone to the bank. The whole remaining amount
 /// cancels it; less lowers its amount and keeps its status.
-pub fn cancel(
-    tx: &Transaction,
-    amount: Amount,
-    currency: Currency,
-    now: DateTime<Utc>,
-) -> Result<Transition, Refusal> {
+pub fn cancel(tx: &Transaction, amount: Amount, currency: Currency, now: DateTime<Utc>) -> Result<Transition, Refusal> {
     tx.assert_invariants();
     check_currency(tx, currency)?;
     if !tx.status.is_cancellable() {
@@ -364,12 +331,7 @@ pub fn cancel(
     if amount.is_zero() {
         return Err(Refusal::ZeroAmount);
     }
-    let remaining = tx
-        .amount
-        .checked_sub(amount)
-        .ok_or(Refusal::ExceedsRemaining {
-            remaining: tx.amount,
-        })?;
+    let remaining = tx.amount.checked_sub(amount).ok_or(Refusal::ExceedsRemaining { remaining: tx.amount })?;
     let mut next = tx.clone();
     next.amount = remaining;
     if remaining.is_zero() {
@@ -397,9 +359,7 @@ pub fn validate(
         return Err(Refusal::ZeroAmount);
     }
     if amount > tx.amount {
-        return Err(Refusal::ExceedsRemaining {
-            remaining: tx.amount,
-        });
+        return Err(Refusal::ExceedsRemaining { remaining: tx.amount });
     }
     let mut next = tx.clone();
     next.amount = amount;
@@ -412,12 +372,7 @@ pub fn validate(
 
 /// Refund `amount` of a captured debit. Refunds never exceed what was captured; the last one
 /// makes it CREDITED.
-pub fn refund(
-    tx: &Transaction,
-    amount: Amount,
-    currency: Currency,
-    now: DateTime<Utc>,
-) -> Result<Transition, Refusal> {
+pub fn refund(tx: &Transaction, amount: Amount, currency: Currency, now: DateTime<Utc>) -> Result<Transition, Refusal> {
     tx.assert_invariants();
     check_currency(tx, currency)?;
     if tx.status != TransactionStatus::Captured || tx.kind != TransactionKind::Debit {
@@ -431,10 +386,7 @@ pub fn refund(
         return Err(Refusal::ExceedsRemaining { remaining });
     }
     let mut next = tx.clone();
-    next.refunded_amount = tx
-        .refunded_amount
-        .checked_add(amount)
-        .ok_or(Refusal::ExceedsRemaining { remaining })?;
+    next.refunded_amount = tx.refunded_amount.checked_add(amount).ok_or(Refusal::ExceedsRemaining { remaining })?;
     if next.refunded_amount == next.amount {
         next.status = TransactionStatus::Credited;
     }

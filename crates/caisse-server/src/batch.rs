@@ -1,0 +1,54 @@
+//! The capture batch: once a day at the cut-off, capture what is due, credit pending credits,
+//! expire what was not validated in time. A batch missed while caisse was down catches up at
+//! the next run, because it settles everything due up to its day.
+
+use caisse_core::payments::Payments;
+use chrono::{DateTime, Days, NaiveTime, Utc};
+use std::time::Duration;
+
+/// How often the scheduler looks at the clock: small enough to follow a clock that tests move.
+const CHECK_INTERVAL: Duration = Duration::from_secs(30);
+
+/// The first cut-off strictly after `now`.
+pub fn next_cutoff(now: DateTime<Utc>, cutoff: NaiveTime) -> DateTime<Utc> {
+    let today = now.date_naive().and_time(cutoff).and_utc();
+    if today > now {
+        today
+    } else {
+        let tomorrow = now.date_naive().checked_add_days(Days::new(1)).unwrap_or(now.date_naive());
+        tomorrow.and_time(cutoff).and_utc()
+    }
+}
+
+/// Runs forever; spawn it and drop the handle at shutdown.
+pub async fn run_daily(payments: Payments, cutoff: NaiveTime) {
+    let mut due = next_cutoff(payments.clock().now(), cutoff);
+    loop {
+        let now = payments.clock().now();
+        if now >= due {
+            match payments.run_capture_batch().await {
+                Ok(report) => tracing::info!(?report, "capture batch done"),
+                Err(error) => tracing::error!(%error, "capture batch failed; retried at next cut-off"),
+            }
+            due = next_cutoff(now, cutoff);
+            continue;
+        }
+        let wait = (due - now).to_std().unwrap_or(Duration::ZERO).min(CHECK_INTERVAL);
+        tokio::time::sleep(wait).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn next_cutoff_is_today_or_tomorrow() {
+        let cutoff = NaiveTime::from_hms_opt(22, 0, 0).unwrap();
+        let morning = Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0).unwrap();
+        assert_eq!(next_cutoff(morning, cutoff), Utc.with_ymd_and_hms(2026, 11, 28, 22, 0, 0).unwrap());
+        let night = Utc.with_ymd_and_hms(2026, 11, 28, 22, 0, 0).unwrap();
+        assert_eq!(next_cutoff(night, cutoff), Utc.with_ymd_and_hms(2026, 11, 29, 22, 0, 0).unwrap());
+    }
+}

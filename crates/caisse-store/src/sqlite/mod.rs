@@ -1,0 +1,261 @@
+//! The embedded backend. WAL mode and `synchronous=FULL`: a write is on disk when it returns.
+//! One fsync per write would cap caisse at a few hundred payments per second, so every write
+//! goes through one writer thread that commits whatever is queued together (`writer`); reads
+//! go to a small pool of read-only connections, which WAL lets run beside the writer (`read`).
+
+mod read;
+mod writer;
+
+use crate::migrations::{self, Step};
+use crate::rows::{self, guarded};
+use crate::seed::SIPS_TEST_SHOPS;
+use crate::vault::{Vault, VaultKey};
+use async_trait::async_trait;
+use caisse_core::Pan;
+use caisse_core::operation::Operation;
+use caisse_core::ports::{ApplyError, BatchReport, InsertError, NewCard, Store, StoreError, TransitionFn};
+use caisse_core::shop::{SecretKey, Shop, ShopId};
+use caisse_core::transaction::{Transaction, TransactionKey, Transition};
+use chrono::{DateTime, NaiveDate, Utc};
+use read::Readers;
+use rusqlite::{Connection, TransactionBehavior, params};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use writer::{Job, SealedCard, Writer};
+
+/// How long a connection waits for a lock another process holds before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Prepared statements kept per connection: more than caisse has.
+const STATEMENT_CACHE: usize = 64;
+/// Transactions the capture batch settles per database transaction, so that payments keep
+/// flowing while a large batch runs.
+pub(crate) const BATCH_CHUNK: usize = 500;
+
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Arc<Readers>,
+    vault: Arc<Vault>,
+    /// For `sqlite::memory:`: the directory of the database file, removed with the store.
+    _temporary: Option<tempfile::TempDir>,
+}
+
+impl SqliteStore {
+    /// Opens the database file, creating and migrating it if needed.
+    pub async fn open(path: &Path, vault_key: VaultKey, readers: usize) -> Result<SqliteStore, StoreError> {
+        let path = path.to_owned();
+        let opened_path = path.clone();
+        let connection = tokio::task::spawn_blocking(move || open_writer(&opened_path))
+            .await
+            .map_err(|_| StoreError::Unavailable("sqlite open task failed".into()))??;
+        Ok(SqliteStore {
+            writer: Writer::start(connection)?,
+            readers: Readers::new(path, readers.max(1)),
+            vault: Arc::new(Vault::new(&vault_key)),
+            _temporary: None,
+        })
+    }
+
+    /// A database that lives as long as the store (`sqlite::memory:`). It is a file in a
+    /// private temporary directory, so that readers and the writer share it as with any other.
+    pub async fn open_temporary(vault_key: VaultKey, readers: usize) -> Result<SqliteStore, StoreError> {
+        let directory = tempfile::Builder::new()
+            .prefix("caisse-memory-")
+            .tempdir()
+            .map_err(|error| StoreError::Unavailable(format!("temporary directory: {error}")))?;
+        let mut store = SqliteStore::open(&directory.path().join("caisse.db"), vault_key, readers).await?;
+        store._temporary = Some(directory);
+        Ok(store)
+    }
+}
+
+/// Maps a SQLite error: undecodable values are `Corrupt`, anything else `Unavailable`.
+pub(crate) fn sql_error(error: rusqlite::Error) -> StoreError {
+    match error {
+        rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::Utf8Error(..)
+        | rusqlite::Error::InvalidColumnType(..) => StoreError::Corrupt(format!("sqlite value: {error}")),
+        error => StoreError::Unavailable(format!("sqlite: {error}")),
+    }
+}
+
+fn open_writer(path: &Path) -> Result<Connection, StoreError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|error| StoreError::Unavailable(format!("database directory {}: {error}", parent.display())))?;
+    }
+    let mut connection = Connection::open(path).map_err(sql_error)?;
+    connection.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+    let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(sql_error)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Unavailable(format!("sqlite refused WAL mode (got {mode})")));
+    }
+    connection.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(sql_error)?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    migrate(&mut connection)?;
+    Ok(connection)
+}
+
+/// Applies the pending migrations in one immediate transaction, so that two processes opening
+/// the same new file do not both migrate it.
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
+    transaction
+        .execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version     INTEGER PRIMARY KEY,
+                name        TEXT NOT NULL,
+                checksum    TEXT NOT NULL,
+                applied_at  TEXT NOT NULL
+            ) STRICT",
+        )
+        .map_err(sql_error)?;
+    let applied = {
+        let mut statement = transaction
+            .prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")
+            .map_err(sql_error)?;
+        let rows =
+            statement.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))).map_err(sql_error)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(sql_error)?
+    };
+    let now = rows::timestamp_text(Utc::now());
+    for migration in migrations::pending(migrations::SQLITE, &applied)? {
+        match migration.step {
+            Step::Sql(sql) => transaction.execute_batch(sql).map_err(sql_error)?,
+            Step::SeedSipsTestShops => {
+                for shop in SIPS_TEST_SHOPS {
+                    transaction
+                        .execute(
+                            "INSERT INTO shops (id, name, created_at) VALUES (?1, ?2, ?3)",
+                            params![shop.id, shop.name, now],
+                        )
+                        .map_err(sql_error)?;
+                    transaction
+                        .execute(
+                            "INSERT INTO sips_keys (shop_id, key_version, secret, created_at)
+                             VALUES (?1, ?2, ?3, ?4)",
+                            params![shop.id, shop.key_version, shop.secret, now],
+                        )
+                        .map_err(sql_error)?;
+                }
+            }
+        }
+        transaction
+            .execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![migration.version, migration.name, migration.checksum(), now],
+            )
+            .map_err(sql_error)?;
+        tracing::info!(version = migration.version, name = migration.name, "applied sqlite migration");
+    }
+    transaction.commit().map_err(sql_error)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        if self.writer.is_stopped() {
+            return Err(StoreError::Unavailable("sqlite writer stopped".into()));
+        }
+        self.readers.run(|connection| connection.query_row("SELECT 1", [], |_| Ok(())).map_err(sql_error)).await
+    }
+
+    async fn shop(&self, id: &ShopId) -> Result<Option<Shop>, StoreError> {
+        let id = id.clone();
+        self.readers.run(move |connection| read::shop(connection, &id)).await
+    }
+
+    async fn list_shops(&self) -> Result<Vec<Shop>, StoreError> {
+        self.readers.run(read::list_shops).await
+    }
+
+    async fn create_shop(&self, shop: &Shop) -> Result<(), StoreError> {
+        let shop = shop.clone();
+        self.writer.submit(|reply| Job::CreateShop { shop, reply }).await
+    }
+
+    async fn add_key(&self, id: &ShopId, secret: &str) -> Result<SecretKey, StoreError> {
+        let shop = id.clone();
+        let secret = secret.to_owned();
+        self.writer.submit(|reply| Job::AddKey { shop, secret, reply }).await
+    }
+
+    async fn insert_transaction(
+        &self,
+        transaction: Transaction,
+        operation: Operation,
+        card: Option<NewCard>,
+    ) -> Result<Transaction, InsertError> {
+        // Serialised and encrypted here, on the callers' threads, to keep the writer lean.
+        let details = rows::details_json(&transaction)?;
+        let card = match card {
+            Some(card) => {
+                let sealed = self.vault.seal(&card.summary.card_id, &card.pan)?;
+                Some(SealedCard { card_id: card.summary.card_id, sealed })
+            }
+            None => None,
+        };
+        self.writer.submit(|reply| Job::Insert { transaction, operation, card, details, reply }).await
+    }
+
+    async fn transaction(&self, shop: &ShopId, key: &TransactionKey) -> Result<Option<Transaction>, StoreError> {
+        let shop = shop.clone();
+        let key = key.clone();
+        let found = self.readers.run(move |connection| read::find_transaction(connection, &shop, &key)).await?;
+        Ok(found.map(|(_, transaction)| transaction))
+    }
+
+    async fn operations(&self, shop: &ShopId, key: &TransactionKey) -> Result<Vec<Operation>, StoreError> {
+        let shop = shop.clone();
+        let key = key.clone();
+        self.readers.run(move |connection| read::operations(connection, &shop, &key)).await
+    }
+
+    async fn apply(
+        &self,
+        shop: &ShopId,
+        key: &TransactionKey,
+        transition: TransitionFn,
+    ) -> Result<Transition, ApplyError> {
+        let shop = shop.clone();
+        let key = key.clone();
+        self.writer.submit(|reply| Job::Apply { shop, key, transition, reply }).await
+    }
+
+    async fn reveal_pan(&self, shop: &ShopId, card_id: &str) -> Result<Option<Pan>, StoreError> {
+        let shop = shop.clone();
+        let card = card_id.to_owned();
+        let sealed = self.readers.run(move |connection| read::sealed_card(connection, &shop, &card)).await?;
+        match sealed {
+            Some(card) => self.vault.open(card_id, &card.nonce, &card.ciphertext).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn run_capture_batch(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<BatchReport, StoreError> {
+        let mut total = BatchReport::default();
+        loop {
+            let chunk = self.writer.submit(|reply| Job::Settle { today, now, reply }).await?;
+            let settled = chunk.report.captured + chunk.report.expired + chunk.report.credited;
+            total.captured += chunk.report.captured;
+            total.expired += chunk.report.expired;
+            total.credited += chunk.report.credited;
+            if chunk.candidates < BATCH_CHUNK {
+                return Ok(total);
+            }
+            // Every candidate is settled (the query and `settle` agree), so each full chunk
+            // makes progress; if one did not, looping again would never end.
+            if settled == 0 {
+                return Err(StoreError::Corrupt("capture batch found candidates it could not settle".into()));
+            }
+        }
+    }
+}
+
+/// Runs `work` where a panic (a broken assertion) becomes an error instead of unwinding
+/// through a thread that other callers depend on.
+pub(crate) fn run_guarded<T>(work: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    guarded(work).and_then(|result| result)
+}

@@ -1,0 +1,55 @@
+//! The storage test suite. Every case in `cases` runs on SQLite and on PostgreSQL
+//! (`CAISSE_TEST_POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432/test), each in a
+//! database of its own.
+
+mod cases;
+mod harness;
+mod single;
+
+/// Runs each case on both backends, on a multi-threaded runtime so that concurrent cases
+/// really race.
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let db = crate::harness::Db::new(crate::harness::Backend::Sqlite);
+                    crate::cases::$case(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let db = crate::harness::Db::new(crate::harness::Backend::Postgres);
+                    crate::cases::$case(&db).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    seeded_shops_and_keys,
+    create_shop_once,
+    add_key_gives_the_next_version,
+    insert_and_read_back_by_every_key,
+    s10_ids_are_distinct_within_a_day,
+    instants_are_kept_to_the_microsecond,
+    another_shops_transaction_is_unknown,
+    insert_for_an_unknown_shop_fails,
+    duplicate_reference_is_refused,
+    a_failed_insert_keeps_nothing,
+    concurrent_inserts_of_one_reference_one_wins,
+    apply_cancel_and_refund,
+    refusal_leaves_the_row_unchanged,
+    panicking_or_renaming_transition_is_an_error,
+    concurrent_partial_refunds_never_exceed_the_amount,
+    batch_settles_the_right_transactions,
+    concurrent_batches_settle_each_transaction_once,
+    reveal_pan_round_trips_and_the_pan_is_stored_encrypted,
+    wrong_vault_key_fails_to_decrypt,
+    data_survives_reopening,
+);
