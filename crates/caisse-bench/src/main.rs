@@ -7,6 +7,11 @@
 
 mod load;
 
+/// glibc's allocator showed up at several percent of a cardOrder's CPU time; mimalloc's
+/// thread-local free lists make the many small JSON allocations cheap.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::Context;
 use caisse_core::clock::SystemClock;
 use caisse_server::Settings;
@@ -20,8 +25,9 @@ struct Args {
     /// Seconds of measurement per scenario.
     #[arg(long, default_value_t = 5)]
     seconds: u64,
-    /// Concurrent keep-alive connections.
-    #[arg(long, default_value_t = 16)]
+    /// Concurrent keep-alive connections: enough in flight for group commit to fill its
+    /// groups, few enough to keep p99 low.
+    #[arg(long, default_value_t = 24)]
     connections: usize,
     /// Server worker threads.
     #[arg(long, default_value_t = 2)]
@@ -88,7 +94,12 @@ fn main() -> anyhow::Result<()> {
         let orders = card_order.run(args.connections, duration).await.context("cardOrder")?;
         print_report("POST checkout/cardOrder (durable)", &orders);
         let ratio = orders.throughput() / health.throughput();
-        println!("cardOrder/healthz ratio: {:.1}%  (target ≥ 25% with cardOrder p99 < 5 ms)", ratio * 100.0);
+        let met = ratio >= 0.25 && orders.p99_ms() < 5.0;
+        println!(
+            "cardOrder/healthz ratio: {:.1}%  (target ≥ 25% with cardOrder p99 < 5 ms: {})",
+            ratio * 100.0,
+            if met { "met" } else { "NOT met" }
+        );
         anyhow::ensure!(orders.failures == 0, "{} cardOrder requests did not answer responseCode 00", orders.failures);
         anyhow::Ok(())
     })?;

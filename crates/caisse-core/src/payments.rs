@@ -84,7 +84,6 @@ impl Payments {
 
     pub async fn authorise(&self, command: Authorise) -> Result<Authorised, PaymentError> {
         let Authorise { shop_id, reference, amount, currency, capture_mode, capture_day, card, order } = command;
-        self.ensure_reference_free(&shop_id, &reference).await?;
         let new = NewTransaction {
             shop_id,
             reference,
@@ -102,7 +101,6 @@ impl Payments {
 
     pub async fn credit_holder(&self, command: CreditHolder) -> Result<Authorised, PaymentError> {
         let CreditHolder { shop_id, reference, amount, currency, card, order } = command;
-        self.ensure_reference_free(&shop_id, &reference).await?;
         let new = NewTransaction {
             shop_id,
             reference,
@@ -124,7 +122,6 @@ impl Payments {
         let source = self.transaction(&command.shop_id, &command.from).await?;
         let summary = source.card.clone().ok_or(PaymentError::NoCard)?;
         let pan = self.store.reveal_pan(&command.shop_id, &summary.card_id).await?.ok_or(PaymentError::NoCard)?;
-        self.ensure_reference_free(&command.shop_id, &command.reference).await?;
         let card = CardInput { pan, expiry: summary.expiry, csc: None, brand_choice: Some(summary.brand) };
         let mut order = command.order;
         if order.order_channel.is_none() {
@@ -206,14 +203,6 @@ impl Payments {
         Ok(self.store.run_capture_batch(now.date_naive(), now).await?)
     }
 
-    async fn ensure_reference_free(&self, shop_id: &ShopId, reference: &str) -> Result<(), PaymentError> {
-        let key = TransactionKey::Reference(reference.to_owned());
-        match self.store.transaction(shop_id, &key).await? {
-            Some(_) => Err(PaymentError::DuplicateReference),
-            None => Ok(()),
-        }
-    }
-
     async fn authorise_card(&self, new: NewTransaction, card: &CardInput) -> Result<Authorised, PaymentError> {
         let now = self.clock.now();
         let request = AuthorisationRequest {
@@ -240,10 +229,22 @@ impl Payments {
             co_brands: decision.co_brands.clone(),
         };
         let (transaction, operation) = new.into_transaction(&decision, summary.clone(), now);
-        let stored = self
+        // transactionReference uniqueness is the store's unique index, checked in the same
+        // database transaction as the insert: no extra read on the hot path, and no race
+        // between two caisse instances. A duplicate's authorisation is reversed.
+        let inserted = self
             .store
             .insert_transaction(transaction, operation, Some(NewCard { pan: card.pan.clone(), summary }))
-            .await?;
+            .await;
+        let stored = match inserted {
+            Ok(stored) => stored,
+            Err(error) => {
+                if decision.is_accepted() {
+                    self.acquirer.reverse(&decision).await;
+                }
+                return Err(error.into());
+            }
+        };
         stored.assert_invariants();
         Ok(Authorised { transaction: stored, decision })
     }

@@ -142,6 +142,9 @@ impl AuthorisationDecision {
 pub trait Acquirer: Send + Sync + 'static {
     async fn authorise(&self, request: &AuthorisationRequest<'_>) -> AuthorisationDecision;
 
+    /// Cancels an authorisation that will not be used (its transaction could not be stored).
+    async fn reverse(&self, _decision: &AuthorisationDecision) {}
+
     /// Asks the acquirer to return `amount` to a card it authorised before.
     async fn refund(&self, card: &CardSummary, amount: Amount, currency: Currency) -> AuthorisationDecision;
 

@@ -37,8 +37,10 @@ impl fmt::Debug for TransactionId {
     }
 }
 
+/// A new 32-hex-digit id. Time-ordered (UUIDv7) so that inserts append to the end of the
+/// stores' indexes instead of touching a random page each: fewer pages written per commit.
 pub fn new_uuid() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+    uuid::Uuid::now_v7().simple().to_string()
 }
 
 /// The ways a merchant names one of its transactions.

@@ -3,6 +3,7 @@
 //! goes through one writer thread that commits whatever is queued together (`writer`); reads
 //! go to a small pool of read-only connections, which WAL lets run beside the writer (`read`).
 
+mod checkpoint;
 mod read;
 mod writer;
 
@@ -36,6 +37,7 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Arc<Readers>,
     vault: Arc<Vault>,
+    _checkpointer: checkpoint::Checkpointer,
     /// For `sqlite::memory:`: the directory of the database file, removed with the store.
     _temporary: Option<tempfile::TempDir>,
 }
@@ -49,6 +51,7 @@ impl SqliteStore {
             .await
             .map_err(|_| StoreError::Unavailable("sqlite open task failed".into()))??;
         Ok(SqliteStore {
+            _checkpointer: checkpoint::Checkpointer::start(&path)?,
             writer: Writer::start(connection)?,
             readers: Readers::new(path, readers.max(1)),
             vault: Arc::new(Vault::new(&vault_key)),
@@ -91,7 +94,10 @@ fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Unavailable(format!("sqlite refused WAL mode (got {mode})")));
     }
-    connection.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(sql_error)?;
+    // Checkpoints are the checkpointer thread's job, never the writer's (see `checkpoint`).
+    connection
+        .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;")
+        .map_err(sql_error)?;
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     migrate(&mut connection)?;
     Ok(connection)
