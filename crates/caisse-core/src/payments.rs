@@ -145,7 +145,12 @@ impl Payments {
     pub async fn cancel(&self, command: CashOperation) -> Result<Transition, PaymentError> {
         let now = self.clock.now();
         let CashOperation { shop_id, key, amount, currency } = command;
-        let change = Box::new(move |tx: &Transaction| transaction::cancel(tx, amount, currency, now));
+        let change = Box::new(move |tx: &Transaction| {
+            // Nothing reached the bank yet: the acquirer has nothing to refuse.
+            let mut transition = transaction::cancel(tx, amount, currency, now)?;
+            transition.operation.acquirer_response_code = Some("00".into());
+            Ok(transition)
+        });
         Ok(self.store.apply(&shop_id, &key, change).await?)
     }
 

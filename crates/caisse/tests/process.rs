@@ -29,10 +29,31 @@ struct Server {
     base_url: String,
 }
 
+fn postgres_url(schema: &str) -> String {
+    let base =
+        std::env::var("CAISSE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}options=-csearch_path%3D{schema}")
+}
+
 impl Server {
     async fn start(database: &Path) -> Server {
+        Server::start_with(caisse(database)).await
+    }
+
+    /// A caisse process on a PostgreSQL schema of its own (created by caisse if missing).
+    async fn start_postgres(schema: &str) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_caisse"));
+        command
+            .env("CAISSE_DATABASE_URL", postgres_url(schema))
+            .env("CAISSE_VAULT_KEY", VAULT_KEY)
+            .env("CAISSE_LOG", "warn");
+        Server::start_with(command).await
+    }
+
+    async fn start_with(mut command: Command) -> Server {
         let port = free_port();
-        let child = caisse(database)
+        let child = command
             .arg("serve")
             .env("CAISSE_LISTEN", format!("127.0.0.1:{port}"))
             .stdout(Stdio::null())
@@ -184,4 +205,41 @@ async fn kill_9_loses_no_acknowledged_payment() {
         assert_eq!(answer["currentAmount"], amount.to_string(), "{reference} changed");
         assert_eq!(answer["transactionStatus"], "TO_CAPTURE");
     }
+}
+
+/// Two caisse processes on one PostgreSQL database: 50 concurrent partial refunds of one
+/// transaction, half through each, never exceed its amount.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_postgres_never_refund_twice() {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let schema = format!("p_{}_{nanos}", std::process::id());
+    let first = Server::start_postgres(&schema).await;
+    let second = Server::start_postgres(&schema).await;
+    let clients = [client(&first.base_url), client(&second.base_url)];
+    let mut fields = order("HOT", 1000);
+    fields.insert("captureMode".into(), json!("IMMEDIATE"));
+    let answer = clients[0].call("checkout", "cardOrder", fields).await.unwrap();
+    assert_eq!(answer["responseCode"], "00");
+    let mut tasks = Vec::new();
+    for index in 0..50 {
+        let office = clients[index % 2].clone();
+        tasks.push(tokio::spawn(async move {
+            let fields = json!({"transactionReference": "HOT", "operationAmount": "30", "currencyCode": "978"});
+            office.call("cashManagement", "refund", fields.as_object().cloned().unwrap()).await.unwrap()
+        }));
+    }
+    let mut accepted = 0;
+    for task in tasks {
+        let answer = task.await.unwrap();
+        match answer["responseCode"].as_str() {
+            Some("00") => accepted += 30,
+            Some("24") => {}
+            other => panic!("unexpected {other:?}: {answer:?}"),
+        }
+    }
+    assert_eq!(accepted, 990, "33 refunds of 30 fit in 1000, no more");
+    let fields = json!({ "transactionReference": "HOT" }).as_object().cloned().unwrap();
+    let data = clients[1].call("diagnostic", "getTransactionData", fields).await.unwrap();
+    assert_eq!(data["transactionStatus"], "CAPTURED");
+    assert_eq!(data["remainingAmount"], "10", "{data:?}");
 }
