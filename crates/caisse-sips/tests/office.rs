@@ -640,6 +640,7 @@ async fn partial_then_total_cancel() {
     let answer = h.cash("cancel", &cash("CANCEL1", "400")).await;
     let mut expected = json!({
         "responseCode": "00",
+        "acquirerResponseCode": "00",
         "newAmount": "600",
         "newStatus": "TO_CAPTURE",
         "operationDateTime": "2026-11-28T14:02:17+00:00",
