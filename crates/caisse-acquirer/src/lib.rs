@@ -48,6 +48,7 @@ impl Acquirer for SimulatedAcquirer {
             co_brands,
             guarantee_indicator: answer.guarantee_indicator.map(str::to_owned),
             card_csc_result_code: answer.card_csc_result_code.map(str::to_owned),
+            network_transaction_id: answer.is_accepted().then(new_network_transaction_id),
         }
     }
 
@@ -61,6 +62,7 @@ impl Acquirer for SimulatedAcquirer {
             co_brands: card.co_brands.clone(),
             guarantee_indicator: None,
             card_csc_result_code: None,
+            network_transaction_id: Some(new_network_transaction_id()),
         }
     }
 
@@ -90,6 +92,13 @@ fn chosen_brands(pan: &Pan, choice: Option<CardBrand>) -> (CardBrand, Vec<CardBr
 fn new_authorisation_id() -> String {
     let number = rand::rng().random_range(1..=999_999u32);
     format!("{number:06}")
+}
+
+/// A network reference like the schemes' (a 15-digit number), which later payments by a
+/// token send back as `initialIssuerTransactionIdentifier`.
+fn new_network_transaction_id() -> String {
+    let number = rand::rng().random_range(100_000_000_000_000..=999_999_999_999_999u64);
+    number.to_string()
 }
 
 #[cfg(test)]

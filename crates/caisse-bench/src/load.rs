@@ -6,6 +6,7 @@ use caisse_client::OfficeClient;
 use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
+use hyper::header::{AUTHORIZATION, HeaderValue};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -14,7 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// What an accepted cardOrder answer contains (serde_json writes it without spaces).
-const ACCEPTED: &[u8] = b"\"responseCode\":\"00\"";
+pub const CARD_ORDER_ACCEPTED: &[u8] = b"\"responseCode\":\"00\"";
+/// What an accepted REST V4 payment contains.
+pub const REST_PAID: &[u8] = b"\"orderStatus\":\"PAID\"";
 
 pub struct Report {
     pub completed: u64,
@@ -37,22 +40,50 @@ impl Report {
     }
 }
 
-/// One scenario: either the same GET again and again, or each of a list of POST bodies once.
+/// One scenario: either the same GET again and again, or a list of POST bodies, each used
+/// once (or in turn, when `cycle`: requests that may repeat, such as REST V4 payments).
 #[derive(Clone)]
 pub struct Load {
     address: SocketAddr,
     path: &'static str,
     bodies: Option<Arc<Vec<Bytes>>>,
     next_body: Arc<AtomicUsize>,
+    cycle: bool,
+    authorization: Option<HeaderValue>,
+    accepted: &'static [u8],
 }
 
 impl Load {
     pub fn get(address: SocketAddr, path: &'static str) -> Load {
-        Load { address, path, bodies: None, next_body: Arc::new(AtomicUsize::new(0)) }
+        Load {
+            address,
+            path,
+            bodies: None,
+            next_body: Arc::new(AtomicUsize::new(0)),
+            cycle: false,
+            authorization: None,
+            accepted: b"",
+        }
     }
 
     pub fn post_each(address: SocketAddr, path: &'static str, bodies: Vec<Bytes>) -> Load {
-        Load { address, path, bodies: Some(Arc::new(bodies)), next_body: Arc::new(AtomicUsize::new(0)) }
+        Load { bodies: Some(Arc::new(bodies)), accepted: CARD_ORDER_ACCEPTED, ..Load::get(address, path) }
+    }
+
+    /// REST V4 calls with HTTP Basic authentication, the bodies used in turn.
+    pub fn post_cycle(
+        address: SocketAddr,
+        path: &'static str,
+        bodies: Vec<Bytes>,
+        authorization: &str,
+    ) -> anyhow::Result<Load> {
+        Ok(Load {
+            bodies: Some(Arc::new(bodies)),
+            cycle: true,
+            authorization: Some(HeaderValue::from_str(authorization)?),
+            accepted: REST_PAID,
+            ..Load::get(address, path)
+        })
     }
 
     pub async fn run(&self, connections: usize, duration: Duration) -> anyhow::Result<Report> {
@@ -85,14 +116,19 @@ impl Load {
             let request = match &self.bodies {
                 None => Request::get(self.path).header("host", "bench").body(Full::new(Bytes::new()))?,
                 Some(bodies) => {
-                    let index = self.next_body.fetch_add(1, Ordering::Relaxed);
+                    let mut index = self.next_body.fetch_add(1, Ordering::Relaxed);
+                    if self.cycle {
+                        index %= bodies.len();
+                    }
                     let Some(body) = bodies.get(index) else {
                         anyhow::bail!("ran out of pre-sealed requests: raise --requests");
                     };
-                    Request::post(self.path)
-                        .header("host", "bench")
-                        .header("content-type", "application/json")
-                        .body(Full::new(body.clone()))?
+                    let mut request =
+                        Request::post(self.path).header("host", "bench").header("content-type", "application/json");
+                    if let Some(authorization) = &self.authorization {
+                        request = request.header(AUTHORIZATION, authorization.clone());
+                    }
+                    request.body(Full::new(body.clone()))?
                 }
             };
             let sent = Instant::now();
@@ -102,7 +138,8 @@ impl Load {
             let body = response.into_body().collect().await?.to_bytes();
             histogram.record(sent.elapsed().as_micros() as u64)?;
             completed += 1;
-            if !ok || (self.bodies.is_some() && !body.windows(ACCEPTED.len()).any(|window| window == ACCEPTED)) {
+            let accepted = self.accepted;
+            if !ok || (self.bodies.is_some() && !body.windows(accepted.len()).any(|window| window == accepted)) {
                 failures += 1;
             }
         }
@@ -129,6 +166,44 @@ pub fn sealed_card_orders(count: usize) -> Vec<Bytes> {
             });
             let Value::Object(fields) = fields else { unreachable!("a JSON object literal") };
             Bytes::from(Value::Object(client.sealed_body("checkout", fields)).to_string())
+        })
+        .collect()
+}
+
+/// One POST on a fresh connection; the answer's body. For set-up steps, not for measuring.
+pub async fn post_once(address: SocketAddr, path: &str, authorization: &str, body: String) -> anyhow::Result<Bytes> {
+    let stream = tokio::net::TcpStream::connect(address).await?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let request = Request::post(path)
+        .header("host", "bench")
+        .header("content-type", "application/json")
+        .header(AUTHORIZATION, authorization)
+        .body(Full::new(Bytes::from(body)))?;
+    let response = sender.send_request(request).await?;
+    anyhow::ensure!(response.status().is_success(), "{path}: HTTP {}", response.status());
+    Ok(response.into_body().collect().await?.to_bytes())
+}
+
+/// The demo shop's REST V4 credentials (PROTOCOLS.md §2), as an Authorization header.
+pub fn demo_shop_authorization() -> String {
+    // base64("69876357:testpassword_DEMOPRIVATEKEY23G4475zXZQ2UA5x7M"), the documented vector.
+    "Basic Njk4NzYzNTc6dGVzdHBhc3N3b3JkX0RFTU9QUklWQVRFS0VZMjNHNDQ3NXpYWlEyVUE1eDdN".to_owned()
+}
+
+/// `count` distinct zero-click payments (SILENT, by `token`), used in turn.
+pub fn token_payments(count: usize, token: &str, chaining: &str) -> Vec<Bytes> {
+    (0..count)
+        .map(|index| {
+            let body = json!({
+                "amount": 100 + index % 9000,
+                "currency": "EUR",
+                "orderId": format!("ZC{index}"),
+                "formAction": "SILENT",
+                "paymentMethodToken": token,
+                "transactionOptions": {"cardOptions": {"initialIssuerTransactionIdentifier": chaining}},
+            });
+            Bytes::from(body.to_string())
         })
         .collect()
 }

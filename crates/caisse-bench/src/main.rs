@@ -1,9 +1,10 @@
 //! `cargo run --release -p caisse-bench`: starts caisse on a fresh SQLite database (durable:
 //! WAL, synchronous=FULL) and drives it over HTTP/1.1 keep-alive connections, first with
 //! `GET /healthz` (the machine's ceiling for a request that does no work), then with pre-sealed
-//! `checkout/cardOrder` requests, each a new durable transaction. Prints throughput, p50/p99
-//! latency and the ratio of the two rates. The load generator shares the machine's cores with
-//! the server, as in CI.
+//! `checkout/cardOrder` requests, each a new durable transaction, then with REST V4 zero-click
+//! payments (`Charge/CreatePayment`, SILENT, by a token created first through the API). Prints
+//! throughput, p50/p99 latency and each scenario's ratio to healthz. The load generator shares
+//! the machine's cores with the server, as in CI.
 
 mod load;
 
@@ -38,7 +39,13 @@ struct Args {
     /// Pre-sealed cardOrder requests to build (each is used once).
     #[arg(long, default_value_t = 400_000)]
     requests: usize,
+    /// Distinct REST V4 payment bodies to build (used in turn).
+    #[arg(long, default_value_t = 10_000)]
+    rest_bodies: usize,
 }
+
+/// Where REST V4 zero-click payments go.
+const CREATE_PAYMENT: &str = "/api-payment/V4/Charge/CreatePayment";
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -93,17 +100,49 @@ fn main() -> anyhow::Result<()> {
         print_report("GET /healthz", &health);
         let orders = card_order.run(args.connections, duration).await.context("cardOrder")?;
         print_report("POST checkout/cardOrder (durable)", &orders);
-        let ratio = orders.throughput() / health.throughput();
-        let met = ratio >= 0.25 && orders.p99_ms() < 5.0;
-        println!(
-            "cardOrder/healthz ratio: {:.1}%  (target ≥ 25% with cardOrder p99 < 5 ms: {})",
-            ratio * 100.0,
-            if met { "met" } else { "NOT met" }
-        );
+        print_ratio("cardOrder", &orders, &health);
+
+        let token_payment = token_payment_load(address, args.rest_bodies).await.context("token set-up")?;
+        let payments = token_payment.run(args.connections, duration).await.context("CreatePayment")?;
+        print_report("POST Charge/CreatePayment SILENT", &payments);
+        print_ratio("CreatePayment", &payments, &health);
         anyhow::ensure!(orders.failures == 0, "{} cardOrder requests did not answer responseCode 00", orders.failures);
+        anyhow::ensure!(payments.failures == 0, "{} REST payments did not answer PAID", payments.failures);
         anyhow::Ok(())
     })?;
     Ok(())
+}
+
+/// Creates a token through the API (Charge/CreateToken with card data), then builds the
+/// zero-click payments that use it.
+async fn token_payment_load(address: std::net::SocketAddr, bodies: usize) -> anyhow::Result<Load> {
+    let authorization = load::demo_shop_authorization();
+    let request = serde_json::json!({
+        "orderId": "BENCH-TOKEN",
+        "customer": {"email": "bench@example.com"},
+        "paymentForms": [{"paymentMethodType": "CARD", "pan": "4970100000000000", "expiryMonth": "12",
+                          "expiryYear": "30", "securityCode": "123"}],
+    });
+    let answer =
+        load::post_once(address, "/api-payment/V4/Charge/CreateToken", &authorization, request.to_string()).await?;
+    let answer: serde_json::Value = serde_json::from_slice(&answer)?;
+    let transaction = &answer["answer"]["transactions"][0];
+    let token = transaction["paymentMethodToken"].as_str().context("no token in the CreateToken answer")?;
+    let chaining = transaction["transactionDetails"]["cardDetails"]["initialIssuerTransactionIdentifier"]
+        .as_str()
+        .unwrap_or_default();
+    Load::post_cycle(address, CREATE_PAYMENT, load::token_payments(bodies, token, chaining), &authorization)
+}
+
+/// A scenario's rate against healthz's, with the target every durable scenario shares.
+fn print_ratio(name: &str, report: &Report, health: &Report) {
+    let ratio = report.throughput() / health.throughput();
+    let met = ratio >= 0.25 && report.p99_ms() < 5.0;
+    println!(
+        "{name}/healthz ratio: {:.1}%  (target ≥ 25% with {name} p99 < 5 ms: {})",
+        ratio * 100.0,
+        if met { "met" } else { "NOT met" }
+    );
 }
 
 fn print_report(name: &str, report: &Report) {

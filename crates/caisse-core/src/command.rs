@@ -3,7 +3,7 @@
 
 use crate::card::{CardBrand, CardExpiry, Pan};
 use crate::money::{Amount, Currency};
-use crate::shop::ShopId;
+use crate::shop::{Mode, ShopId};
 use crate::transaction::{CaptureMode, OrderDetails, TransactionKey};
 
 /// Card data as the cardholder typed it. The CVV lives only as long as this value.
@@ -28,6 +28,43 @@ pub struct Authorise {
     pub capture_day: u8,
     pub card: CardInput,
     pub order: OrderDetails,
+    pub mode: Mode,
+}
+
+/// A payment by a shop's token (REST V4 `formAction: SILENT` + `paymentMethodToken`).
+#[derive(Clone, Debug)]
+pub struct PayWithToken {
+    pub shop_id: ShopId,
+    pub token_id: String,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub capture_mode: CaptureMode,
+    pub capture_day: u8,
+    pub order: OrderDetails,
+    pub mode: Mode,
+    /// The chaining reference the merchant sends back (`initialIssuerTransactionIdentifier`).
+    pub initial_issuer_transaction_identifier: Option<String>,
+}
+
+/// Register a card as a token, checked by a zero-amount VERIFICATION authorisation.
+#[derive(Clone, Debug)]
+pub struct CreateToken {
+    pub shop_id: ShopId,
+    pub card: CardInput,
+    pub currency: Currency,
+    pub customer: serde_json::Map<String, serde_json::Value>,
+    pub order: OrderDetails,
+    pub mode: Mode,
+}
+
+/// REST V4 `Transaction/Update`.
+#[derive(Clone, Debug)]
+pub struct UpdateTransaction {
+    pub shop_id: ShopId,
+    pub key: TransactionKey,
+    pub amount: Option<Amount>,
+    pub capture_date: Option<chrono::NaiveDate>,
+    pub validate_automatically: bool,
 }
 
 /// A cash-management operation on an existing transaction.
@@ -50,6 +87,7 @@ pub struct Duplicate {
     pub capture_mode: Option<CaptureMode>,
     pub capture_day: Option<u8>,
     pub order: OrderDetails,
+    pub mode: Mode,
 }
 
 /// A credit to a card with no original transaction.
@@ -61,4 +99,5 @@ pub struct CreditHolder {
     pub currency: Currency,
     pub card: CardInput,
     pub order: OrderDetails,
+    pub mode: Mode,
 }

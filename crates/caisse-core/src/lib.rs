@@ -9,6 +9,9 @@
 //! - `command`: what adapters ask the core to do.
 //! - `ports`: the traits the core needs from the outside (store, acquirer, clock).
 //! - `payments`: the use cases: load → transition → acquirer → save.
+//! - `token`: payment method tokens (card or SEPA mandate) a shop pays with again.
+//! - `subscription`: recurring payments by token on an RFC 5545 rule.
+//! - `payment_form`: a hosted-page session (REST V4 formToken, Form API post).
 //! - `clock`: the system clock and a clock tests can move.
 
 pub mod card;
@@ -16,16 +19,19 @@ pub mod clock;
 pub mod command;
 pub mod money;
 pub mod operation;
+pub mod payment_form;
 pub mod payments;
 pub mod ports;
 pub mod shop;
+pub mod subscription;
+pub mod token;
 pub mod transaction;
 
 pub use card::{CardBrand, CardExpiry, Pan};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use money::{Amount, Currency};
 pub use operation::{Operation, OperationName};
-pub use shop::{SecretKey, Shop, ShopId};
+pub use shop::{LyraCredentials, Mode, SecretKey, Shop, ShopId};
 pub use transaction::{
     CaptureMode, Refusal, Transaction, TransactionId, TransactionKey, TransactionKind, TransactionStatus,
 };

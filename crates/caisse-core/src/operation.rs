@@ -19,6 +19,8 @@ pub enum OperationName {
     Duplicate,
     CreditHolder,
     CreditCapture,
+    CreditFromTransaction,
+    Update,
 }
 
 impl OperationName {
@@ -33,6 +35,8 @@ impl OperationName {
             OperationName::Duplicate => "DUPLICATE",
             OperationName::CreditHolder => "CREDIT_HOLDER",
             OperationName::CreditCapture => "CREDIT_CAPTURE",
+            OperationName::CreditFromTransaction => "CREDIT_FROM_TRANSACTION",
+            OperationName::Update => "UPDATE",
         }
     }
 
@@ -47,6 +51,8 @@ impl OperationName {
             OperationName::Duplicate,
             OperationName::CreditHolder,
             OperationName::CreditCapture,
+            OperationName::CreditFromTransaction,
+            OperationName::Update,
         ]
         .into_iter()
         .find(|name| name.as_str() == text)

@@ -4,7 +4,10 @@
 use crate::card::{CardBrand, CardExpiry, CardSummary, Pan};
 use crate::money::{Amount, Currency};
 use crate::operation::Operation;
-use crate::shop::{SecretKey, Shop, ShopId};
+use crate::payment_form::PaymentForm;
+use crate::shop::{LyraCredentials, SecretKey, Shop, ShopId};
+use crate::subscription::Subscription;
+use crate::token::PaymentToken;
 use crate::transaction::{Refusal, Transaction, TransactionKey, TransactionKind, Transition};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -50,6 +53,40 @@ pub struct NewCard {
 
 /// A transition to run on the locked current state of a transaction.
 pub type TransitionFn = Box<dyn FnOnce(&Transaction) -> Result<Transition, Refusal> + Send>;
+
+/// A change to run on the locked current state of a token or a subscription; `Err` carries
+/// the refusal back to the caller and changes nothing.
+pub type ChangeFn<T, R> = Box<dyn FnOnce(&T) -> Result<T, R> + Send>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError<R> {
+    #[error("not found")]
+    NotFound,
+    #[error("refused")]
+    Refused(R),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An installment to record: the transaction it produced and the subscription as it becomes.
+#[derive(Clone, Debug)]
+pub struct Installment {
+    pub transaction: Transaction,
+    pub operation: Operation,
+    /// `next_due_at` the subscription had when the installment was computed: if it changed
+    /// meanwhile (another instance charged it), nothing is written.
+    pub expected_due_at: DateTime<Utc>,
+    pub subscription: Subscription,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstallmentError {
+    /// Another caisse instance recorded this installment first.
+    #[error("installment already recorded")]
+    AlreadyRecorded,
+    #[error(transparent)]
+    Insert(#[from] InsertError),
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BatchReport {
@@ -100,6 +137,49 @@ pub trait Store: Send + Sync + 'static {
 
     /// Runs `core::transaction::settle` on every transaction it may concern, on `today`.
     async fn run_capture_batch(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<BatchReport, StoreError>;
+
+    // --- Sogecommerce (Lyra) -------------------------------------------------------------
+
+    async fn lyra_credentials(&self, shop: &ShopId) -> Result<Option<LyraCredentials>, StoreError>;
+    /// Sets (creates or replaces) a shop's REST V4 credentials; the shop must exist.
+    async fn set_lyra_credentials(&self, credentials: &LyraCredentials) -> Result<(), StoreError>;
+
+    /// A shop's transactions of one order (REST V4 `orderId`), oldest first.
+    async fn transactions_by_order(&self, shop: &ShopId, order_id: &str) -> Result<Vec<Transaction>, StoreError>;
+
+    /// Inserts a token, with the VERIFICATION transaction that created it and the card it holds
+    /// (when new to the vault), atomically.
+    async fn insert_token(
+        &self,
+        token: PaymentToken,
+        verification: Option<(Transaction, Operation)>,
+        card: Option<NewCard>,
+    ) -> Result<PaymentToken, InsertError>;
+    /// A shop's token; another shop's is `None`.
+    async fn token(&self, shop: &ShopId, token_id: &str) -> Result<Option<PaymentToken>, StoreError>;
+    async fn change_token(
+        &self,
+        shop: &ShopId,
+        token_id: &str,
+        change: ChangeFn<PaymentToken, crate::token::TokenRefusal>,
+    ) -> Result<PaymentToken, ChangeError<crate::token::TokenRefusal>>;
+
+    async fn insert_payment_form(&self, form: &PaymentForm) -> Result<(), StoreError>;
+    async fn payment_form(&self, form_token: &str) -> Result<Option<PaymentForm>, StoreError>;
+
+    async fn insert_subscription(&self, subscription: &Subscription) -> Result<(), InsertError>;
+    async fn subscription(&self, shop: &ShopId, subscription_id: &str) -> Result<Option<Subscription>, StoreError>;
+    async fn change_subscription(
+        &self,
+        shop: &ShopId,
+        subscription_id: &str,
+        change: ChangeFn<Subscription, crate::subscription::SubscriptionRefusal>,
+    ) -> Result<Subscription, ChangeError<crate::subscription::SubscriptionRefusal>>;
+    /// Active subscriptions whose next installment is due at `now`, at most `limit`.
+    async fn due_subscriptions(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Subscription>, StoreError>;
+    /// Records an installment: inserts its transaction and updates its subscription in one
+    /// database transaction, unless the subscription's `next_due_at` moved meanwhile.
+    async fn record_installment(&self, installment: Installment) -> Result<Transaction, InstallmentError>;
 }
 
 /// An authorisation request as the acquirer sees it.
@@ -125,6 +205,9 @@ pub struct AuthorisationDecision {
     pub co_brands: Vec<CardBrand>,
     pub guarantee_indicator: Option<String>,
     pub card_csc_result_code: Option<String>,
+    /// The card network's reference of this authorisation; a token created by it hands it
+    /// back as `initialIssuerTransactionIdentifier` so later payments chain to it.
+    pub network_transaction_id: Option<String>,
 }
 
 impl AuthorisationDecision {

@@ -6,7 +6,7 @@
 use crate::card::CardSummary;
 use crate::money::{Amount, Currency};
 use crate::operation::{Operation, OperationName};
-use crate::shop::ShopId;
+use crate::shop::{Mode, ShopId};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -214,6 +214,9 @@ pub struct AuthorisationDetails {
     pub holder_authent_status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_csc_result_code: Option<String>,
+    /// The network's reference of the authorisation (chaining of later payments by token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_transaction_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,6 +249,18 @@ pub struct Transaction {
     pub order: OrderDetails,
     /// The transaction this one was duplicated from.
     pub source_id: Option<TransactionId>,
+    /// TEST or PRODUCTION: the credentials the request that created it used.
+    #[serde(default)]
+    pub mode: Mode,
+    /// For a refund's CREDIT transaction: the captured debit it returns money from.
+    #[serde(default)]
+    pub parent_id: Option<TransactionId>,
+    /// The payment method token (REST V4 `paymentMethodToken`) it was paid with or created.
+    #[serde(default)]
+    pub token_id: Option<String>,
+    /// The subscription whose installment it is.
+    #[serde(default)]
+    pub subscription_id: Option<String>,
 }
 
 /// Why an operation is not allowed. Nothing has changed when one of these is returned.
@@ -261,11 +276,29 @@ pub enum Refusal {
     CurrencyMismatch,
 }
 
-/// A transition's result: the transaction as it becomes and the operation that records it.
+/// A transition's result: the transaction as it becomes and the operation that records it,
+/// plus, for a refund, the new CREDIT transaction that carries the money back (stored in the
+/// same database transaction).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transition {
     pub updated: Transaction,
     pub operation: Operation,
+    pub spawned: Option<(Transaction, Operation)>,
+}
+
+impl Transition {
+    /// Records the acquirer's answer to the operation, and to the CREDIT transaction a refund
+    /// spawned (its authorisation is the refund's).
+    pub fn record_acquirer_answer(&mut self, code: &str, authorisation_id: Option<&str>) {
+        self.operation.acquirer_response_code = Some(code.to_owned());
+        self.operation.authorisation_id = authorisation_id.map(str::to_owned);
+        if let Some((credit, operation)) = &mut self.spawned {
+            credit.authorisation.acquirer_response_code = code.to_owned();
+            credit.authorisation.authorisation_id = authorisation_id.map(str::to_owned);
+            operation.acquirer_response_code = Some(code.to_owned());
+            operation.authorisation_id = authorisation_id.map(str::to_owned);
+        }
+    }
 }
 
 impl Transaction {
@@ -297,7 +330,7 @@ impl Transaction {
         let mut updated = next;
         updated.last_operation = name;
         updated.last_operation_at = now;
-        Transition { updated, operation }
+        Transition { updated, operation, spawned: None }
     }
 }
 
@@ -392,8 +425,89 @@ pub fn refund(tx: &Transaction, amount: Amount, currency: Currency, now: DateTim
     if next.refunded_amount == next.amount {
         next.status = TransactionStatus::Credited;
     }
-    let transition = tx.record(next, OperationName::Refund, amount, now);
+    let mut transition = tx.record(next, OperationName::Refund, amount, now);
     assert!(transition.updated.refunded_amount > tx.refunded_amount);
+    transition.spawned = Some(credit_for_refund(tx, &transition.operation, now));
+    Ok(transition)
+}
+
+/// The CREDIT transaction a refund creates: its own id (REST V4 shows it as the refund's
+/// `uuid`, with `parentTransactionUuid`), settled by the next capture batch like any credit.
+/// Its reference is its id behind a prefix with a `-`, which a merchant's transactionReference
+/// (letters and digits) cannot contain: the two never clash.
+fn credit_for_refund(parent: &Transaction, refund: &Operation, now: DateTime<Utc>) -> (Transaction, Operation) {
+    let id = TransactionId(refund.id.clone());
+    let credit = Transaction {
+        id: id.clone(),
+        shop_id: parent.shop_id.clone(),
+        reference: format!("{CREDIT_REFERENCE_PREFIX}{}", id.as_str()),
+        s10_transaction_id: 0,
+        kind: TransactionKind::Credit,
+        status: TransactionStatus::ToCredit,
+        currency: parent.currency,
+        origin_amount: refund.amount,
+        amount: refund.amount,
+        refunded_amount: Amount::ZERO,
+        capture_mode: CaptureMode::AuthorCapture,
+        capture_day: 0,
+        capture_date: now.date_naive(),
+        created_at: now,
+        last_operation: OperationName::CreditFromTransaction,
+        last_operation_at: now,
+        card: parent.card.clone(),
+        authorisation: AuthorisationDetails {
+            acquirer_response_code: refund.acquirer_response_code.clone().unwrap_or_else(|| "00".into()),
+            authorisation_id: refund.authorisation_id.clone(),
+            ..AuthorisationDetails::default()
+        },
+        order: parent.order.clone(),
+        source_id: None,
+        mode: parent.mode,
+        parent_id: Some(parent.id.clone()),
+        token_id: parent.token_id.clone(),
+        subscription_id: None,
+    };
+    credit.assert_invariants();
+    let mut operation = Operation::new(id, OperationName::CreditFromTransaction, refund.amount, now);
+    operation.acquirer_response_code = refund.acquirer_response_code.clone();
+    operation.authorisation_id = refund.authorisation_id.clone();
+    (credit, operation)
+}
+
+/// References of refund credits start with this; a merchant's own are letters and digits only.
+pub const CREDIT_REFERENCE_PREFIX: &str = "credit-";
+
+/// REST V4 `Transaction/Update`: lower the amount still to capture (never raise it), move the
+/// expected capture date, or turn manual validation off. Only before capture.
+pub fn update(
+    tx: &Transaction,
+    amount: Option<Amount>,
+    capture_date: Option<NaiveDate>,
+    validate_automatically: bool,
+    now: DateTime<Utc>,
+) -> Result<Transition, Refusal> {
+    tx.assert_invariants();
+    if !matches!(tx.status, TransactionStatus::ToCapture | TransactionStatus::ToValidate) {
+        return Err(Refusal::WrongStatus(tx.status));
+    }
+    let mut next = tx.clone();
+    let mut lowered_by = Amount::ZERO;
+    if let Some(amount) = amount {
+        if amount.is_zero() {
+            return Err(Refusal::ZeroAmount);
+        }
+        lowered_by = tx.amount.checked_sub(amount).ok_or(Refusal::ExceedsRemaining { remaining: tx.amount })?;
+        next.amount = amount;
+    }
+    if let Some(date) = capture_date {
+        next.capture_date = date;
+    }
+    if validate_automatically && tx.status == TransactionStatus::ToValidate {
+        next.status = TransactionStatus::ToCapture;
+        next.capture_mode = CaptureMode::AuthorCapture;
+    }
+    let transition = tx.record(next, OperationName::Update, lowered_by, now);
+    assert!(transition.updated.amount <= tx.amount);
     Ok(transition)
 }
 

@@ -1,6 +1,10 @@
 //! The capture batch: once a day at the cut-off, capture what is due, credit pending credits,
 //! expire what was not validated in time. A batch missed while caisse was down catches up at
 //! the next run, because it settles everything due up to its day.
+//!
+//! The same scheduler charges the subscription installments that are due, every
+//! [`INSTALLMENT_INTERVAL`] of the core clock. Several caisse instances may run it at once:
+//! the core records each installment once.
 
 use caisse_core::payments::Payments;
 use chrono::{DateTime, Days, NaiveTime, Utc};
@@ -8,6 +12,9 @@ use std::time::Duration;
 
 /// How often the scheduler looks at the clock: small enough to follow a clock that tests move.
 const CHECK_INTERVAL: Duration = Duration::from_secs(30);
+
+/// How often (core clock) due installments are charged.
+pub const INSTALLMENT_INTERVAL: chrono::Duration = chrono::Duration::seconds(60);
 
 /// The first cut-off strictly after `now`.
 pub fn next_cutoff(now: DateTime<Utc>, cutoff: NaiveTime) -> DateTime<Utc> {
@@ -23,8 +30,13 @@ pub fn next_cutoff(now: DateTime<Utc>, cutoff: NaiveTime) -> DateTime<Utc> {
 /// Runs forever; spawn it and drop the handle at shutdown.
 pub async fn run_daily(payments: Payments, cutoff: NaiveTime) {
     let mut due = next_cutoff(payments.clock().now(), cutoff);
+    let mut installments_due = payments.clock().now();
     loop {
         let now = payments.clock().now();
+        if now >= installments_due {
+            run_installments(&payments).await;
+            installments_due = now + INSTALLMENT_INTERVAL;
+        }
         if now >= due {
             match payments.run_capture_batch().await {
                 Ok(report) => tracing::info!(?report, "capture batch done"),
@@ -33,8 +45,18 @@ pub async fn run_daily(payments: Payments, cutoff: NaiveTime) {
             due = next_cutoff(now, cutoff);
             continue;
         }
-        let wait = (due - now).to_std().unwrap_or(Duration::ZERO).min(CHECK_INTERVAL);
+        let next = due.min(installments_due);
+        let wait = (next - now).to_std().unwrap_or(Duration::ZERO).min(CHECK_INTERVAL);
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// Charges the installments due now; a failure is retried at the next round.
+pub async fn run_installments(payments: &Payments) {
+    match payments.run_due_installments().await {
+        Ok(report) if report.accepted + report.refused > 0 => tracing::info!(?report, "installments charged"),
+        Ok(_) => {}
+        Err(error) => tracing::error!(%error, "installments failed; retried at the next round"),
     }
 }
 

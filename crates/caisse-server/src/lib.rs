@@ -5,12 +5,14 @@
 //! - `state`: what every handler shares (the core's `Payments`, the protocol adapters).
 //! - `app`: the router: `/healthz` and each protocol's routes.
 //! - `sips`: the Office Serveur JSON routes (transport rules only; the adapter does the rest).
-//! - `batch`: the daily capture batch.
+//! - `lyra`: the Sogecommerce REST API V4 routes (transport only; `caisse-lyra` does the rest).
+//! - `batch`: the daily capture batch and the subscription installments.
 //! - `serve`: binding, graceful shutdown on SIGTERM.
 
 pub mod app;
 pub mod batch;
 pub mod config;
+pub mod lyra;
 pub mod serve;
 pub mod sips;
 pub mod state;

@@ -29,7 +29,7 @@ pub async fn build_state(settings: &Settings, clock: Arc<dyn Clock>) -> Result<A
     .map_err(|error| ServeError::VaultKey(error.to_string()))?;
     let store = caisse_store::open(&settings.database_url, vault_key).await?;
     let payments = Payments::new(store, Arc::new(SimulatedAcquirer::new()), clock);
-    Ok(AppState::new(payments))
+    Ok(AppState::new(payments).with_public_url(settings.public_url.clone()))
 }
 
 /// Serves until `shutdown` completes, then stops accepting and lets in-flight requests finish

@@ -1,4 +1,5 @@
 use caisse_core::payments::Payments;
+use caisse_lyra::RestApi;
 use caisse_sips::Office;
 use std::sync::Arc;
 
@@ -7,11 +8,20 @@ use std::sync::Arc;
 pub struct AppState {
     pub payments: Payments,
     pub office: Arc<Office>,
+    pub rest: Arc<RestApi>,
+    /// `CAISSE_PUBLIC_URL`: the base of the URLs caisse hands out (REST V4 `serverUrl`); the
+    /// request's own scheme and Host when `None`.
+    pub public_url: Option<String>,
 }
 
 impl AppState {
     pub fn new(payments: Payments) -> AppState {
         let office = Arc::new(Office::new(payments.clone()));
-        AppState { payments, office }
+        let rest = Arc::new(RestApi::new(payments.clone()));
+        AppState { payments, office, rest, public_url: None }
+    }
+
+    pub fn with_public_url(self, public_url: Option<String>) -> AppState {
+        AppState { public_url, ..self }
     }
 }

@@ -4,7 +4,7 @@
 //! # Layout
 //! - `location`: which backend a database URL names, and where its vault key lives.
 //! - `migrations`: the embedded schema migrations of both backends (`migrations/<backend>/`).
-//! - `seed`: the Sips test shops every fresh database starts with.
+//! - `seed`: the Sips and Sogecommerce (Lyra) test shops every fresh database starts with.
 //! - `rows`: database values ↔ core structs, shared by both backends.
 //! - `vault`: the vault key and AES-256-GCM encryption of PANs.
 //! - `sqlite`: one writer thread that group-commits every write, a pool of read connections.
@@ -18,6 +18,8 @@ mod postgres;
 mod rows;
 mod seed;
 mod sqlite;
+#[cfg(test)]
+mod upgrade_tests;
 mod vault;
 
 use caisse_core::ports::{Store, StoreError};
@@ -25,7 +27,7 @@ use location::Location;
 use std::sync::Arc;
 
 pub use postgres::PostgresStore;
-pub use seed::{SIPS_TEST_SHOPS, SeedShop};
+pub use seed::{LYRA_TEST_SHOPS, LyraSeedShop, SIPS_TEST_SHOPS, SeedShop};
 pub use sqlite::SqliteStore;
 pub use vault::VaultKey;
 

@@ -11,6 +11,9 @@ pub(crate) enum Step {
     Sql(&'static str),
     /// Inserts `seed::SIPS_TEST_SHOPS`; each backend runs it with its own statements.
     SeedSipsTestShops,
+    /// Inserts `seed::LYRA_TEST_SHOPS` and their credentials (a shop id already taken keeps
+    /// its name and credentials).
+    SeedLyraTestShops,
 }
 
 pub(crate) struct Migration {
@@ -22,11 +25,15 @@ pub(crate) struct Migration {
 pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 1, name: "init", step: Step::Sql(include_str!("../migrations/sqlite/0001_init.sql")) },
     Migration { version: 2, name: "seed_sips_test_shops", step: Step::SeedSipsTestShops },
+    Migration { version: 3, name: "lyra", step: Step::Sql(include_str!("../migrations/sqlite/0003_lyra.sql")) },
+    Migration { version: 4, name: "seed_lyra_test_shops", step: Step::SeedLyraTestShops },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "init", step: Step::Sql(include_str!("../migrations/postgres/0001_init.sql")) },
     Migration { version: 2, name: "seed_sips_test_shops", step: Step::SeedSipsTestShops },
+    Migration { version: 3, name: "lyra", step: Step::Sql(include_str!("../migrations/postgres/0003_lyra.sql")) },
+    Migration { version: 4, name: "seed_lyra_test_shops", step: Step::SeedLyraTestShops },
 ];
 
 impl Migration {
@@ -34,6 +41,7 @@ impl Migration {
         let text = match self.step {
             Step::Sql(sql) => sql.to_owned(),
             Step::SeedSipsTestShops => seed::fingerprint(),
+            Step::SeedLyraTestShops => seed::lyra_fingerprint(),
         };
         hex::encode(Sha256::digest(text.as_bytes()))
     }

@@ -1,12 +1,16 @@
 //! Database values ↔ core structs, the same for both backends. Each backend reads its row into
-//! a [`TransactionRow`] or [`OperationRow`] (borrowing the row's text) and writes with the
-//! helpers below, so that both keep the same semantics.
+//! a [`TransactionRow`], [`OperationRow`], [`TokenRow`], [`SubscriptionRow`] or
+//! [`PaymentFormRow`] (borrowing the row's text) and writes with the helpers below, so that both
+//! keep the same semantics.
 
 use caisse_core::card::CardSummary;
+use caisse_core::payment_form::{FormPurpose, PaymentForm};
 use caisse_core::ports::{BatchReport, StoreError};
+use caisse_core::subscription::{Subscription, SubscriptionStatus};
+use caisse_core::token::{PaymentToken, TokenMethod, TokenStatus};
 use caisse_core::transaction::{AuthorisationDetails, OrderDetails, Transition};
 use caisse_core::{
-    Amount, CaptureMode, Currency, Operation, OperationName, SecretKey, ShopId, Transaction, TransactionId,
+    Amount, CaptureMode, Currency, Mode, Operation, OperationName, SecretKey, ShopId, Transaction, TransactionId,
     TransactionKind, TransactionStatus,
 };
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
@@ -83,7 +87,14 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("unreadable {what}: {value:?}"))
 }
 
-/// What `transactions.details` holds: the parts of a transaction never queried on.
+fn is_test_mode(mode: &Mode) -> bool {
+    *mode == Mode::Test
+}
+
+/// What `transactions.details` holds: the parts of a transaction never queried on. Rows
+/// written before a field existed lack it: every field has a default (TEST mode, no parent,
+/// no token, no subscription), and the defaults are not written, to keep the hot path's rows
+/// small.
 #[derive(Serialize)]
 struct DetailsOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,6 +103,14 @@ struct DetailsOut<'a> {
     order: &'a OrderDetails,
     #[serde(skip_serializing_if = "Option::is_none")]
     source_id: Option<&'a TransactionId>,
+    #[serde(skip_serializing_if = "is_test_mode")]
+    mode: Mode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_id: Option<&'a TransactionId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscription_id: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +123,14 @@ struct DetailsIn {
     order: OrderDetails,
     #[serde(default)]
     source_id: Option<TransactionId>,
+    #[serde(default)]
+    mode: Mode,
+    #[serde(default)]
+    parent_id: Option<TransactionId>,
+    #[serde(default)]
+    token_id: Option<String>,
+    #[serde(default)]
+    subscription_id: Option<String>,
 }
 
 pub(crate) fn details_json(transaction: &Transaction) -> Result<String, StoreError> {
@@ -112,6 +139,10 @@ pub(crate) fn details_json(transaction: &Transaction) -> Result<String, StoreErr
         authorisation: &transaction.authorisation,
         order: &transaction.order,
         source_id: transaction.source_id.as_ref(),
+        mode: transaction.mode,
+        parent_id: transaction.parent_id.as_ref(),
+        token_id: transaction.token_id.as_deref(),
+        subscription_id: transaction.subscription_id.as_deref(),
     };
     serde_json::to_string(&details).map_err(|error| StoreError::Corrupt(format!("transaction details: {error}")))
 }
@@ -122,6 +153,15 @@ pub(crate) fn details_changed(before: &Transaction, after: &Transaction) -> bool
         || before.authorisation != after.authorisation
         || before.order != after.order
         || before.source_id != after.source_id
+        || before.mode != after.mode
+        || before.parent_id != after.parent_id
+        || before.token_id != after.token_id
+        || before.subscription_id != after.subscription_id
+}
+
+/// `transactions.order_id`: the REST V4 `orderId` the order queries look transactions up by.
+pub(crate) fn order_id(transaction: &Transaction) -> Option<&str> {
+    transaction.order.order_id.as_deref()
 }
 
 pub(crate) fn secret_key(version: i64, secret: &str) -> Result<SecretKey, StoreError> {
@@ -182,6 +222,10 @@ impl TransactionRow<'_> {
             authorisation: details.authorisation,
             order: details.order,
             source_id: details.source_id,
+            mode: details.mode,
+            parent_id: details.parent_id,
+            token_id: details.token_id,
+            subscription_id: details.subscription_id,
         };
         guarded(|| transaction.assert_invariants()).map_err(|_| {
             StoreError::Corrupt(format!("transaction {} breaks the core's invariants", transaction.id.as_str()))
@@ -226,7 +270,9 @@ pub(crate) fn count_settled(report: &mut BatchReport, name: OperationName) {
         | OperationName::Validate
         | OperationName::Refund
         | OperationName::Duplicate
-        | OperationName::CreditHolder => {}
+        | OperationName::CreditHolder
+        | OperationName::CreditFromTransaction
+        | OperationName::Update => {}
     }
 }
 
@@ -246,9 +292,16 @@ pub(crate) fn guarded<T>(body: impl FnOnce() -> T) -> Result<T, StoreError> {
 
 /// A transition as it will be stored, checked before it is written: the write half of the
 /// pair assertion. A transition may not rename the transaction nor move it to another shop.
+///
+/// A transaction it spawns (a refund's CREDIT) belongs to the same shop, under an id of its
+/// own; the store inserts it (with a new s10 id) in the same database transaction.
 pub(crate) fn checked_transition(current: &Transaction, mut transition: Transition) -> Result<Transition, StoreError> {
     as_stored_transaction(&mut transition.updated);
     as_stored_operation(&mut transition.operation);
+    if let Some((spawned, operation)) = &mut transition.spawned {
+        as_stored_transaction(spawned);
+        as_stored_operation(operation);
+    }
     guarded(|| {
         let updated = &transition.updated;
         assert_eq!(updated.id, current.id, "a transition changed the id");
@@ -258,6 +311,12 @@ pub(crate) fn checked_transition(current: &Transaction, mut transition: Transiti
         assert_eq!(updated.created_at, current.created_at);
         assert_eq!(transition.operation.transaction_id, current.id);
         updated.assert_invariants();
+        if let Some((spawned, operation)) = &transition.spawned {
+            assert_eq!(spawned.shop_id, current.shop_id, "a spawned transaction belongs to another shop");
+            assert_ne!(spawned.id, current.id, "a spawned transaction has its parent's id");
+            assert_eq!(operation.transaction_id, spawned.id, "a spawned operation belongs to another transaction");
+            spawned.assert_invariants();
+        }
     })?;
     Ok(transition)
 }
@@ -275,6 +334,261 @@ pub(crate) fn checked_new(
         transaction.assert_invariants();
     })?;
     Ok((transaction, operation))
+}
+
+/// Checks that rows written together belong to one shop (a bug otherwise).
+pub(crate) fn check_same_shop(what: &str, expected: &ShopId, actual: &ShopId) -> Result<(), StoreError> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt(format!("{what} of shop {actual} written with shop {expected}'s rows")))
+    }
+}
+
+// --- Sogecommerce (Lyra): tokens, subscriptions, payment forms ----------------------------
+
+fn parse_token_status(text: &str) -> Option<TokenStatus> {
+    [TokenStatus::Active, TokenStatus::Cancelled].into_iter().find(|status| status.as_str() == text)
+}
+
+pub(crate) fn subscription_status_name(status: SubscriptionStatus) -> &'static str {
+    match status {
+        SubscriptionStatus::Active => "ACTIVE",
+        SubscriptionStatus::Cancelled => "CANCELLED",
+    }
+}
+
+fn parse_subscription_status(text: &str) -> Option<SubscriptionStatus> {
+    [SubscriptionStatus::Active, SubscriptionStatus::Cancelled]
+        .into_iter()
+        .find(|status| subscription_status_name(*status) == text)
+}
+
+pub(crate) fn purpose_name(purpose: FormPurpose) -> &'static str {
+    match purpose {
+        FormPurpose::Payment => "PAYMENT",
+        FormPurpose::Register => "REGISTER",
+        FormPurpose::RegisterPay => "REGISTER_PAY",
+    }
+}
+
+fn parse_purpose(text: &str) -> Option<FormPurpose> {
+    [FormPurpose::Payment, FormPurpose::Register, FormPurpose::RegisterPay]
+        .into_iter()
+        .find(|purpose| purpose_name(*purpose) == text)
+}
+
+/// What `tokens.details` holds: the parts of a token never queried on.
+#[derive(Serialize)]
+struct TokenDetailsOut<'a> {
+    method: &'a TokenMethod,
+    mode: Mode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    initial_issuer_transaction_identifier: Option<&'a str>,
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    customer: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct TokenDetailsIn {
+    method: TokenMethod,
+    #[serde(default)]
+    mode: Mode,
+    #[serde(default)]
+    initial_issuer_transaction_identifier: Option<String>,
+    #[serde(default)]
+    customer: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A token as it will be stored: instants cut to microseconds.
+pub(crate) fn as_stored_token(mut token: PaymentToken) -> PaymentToken {
+    token.created_at = stored_instant(token.created_at);
+    token.cancelled_at = token.cancelled_at.map(stored_instant);
+    token
+}
+
+pub(crate) fn token_details_json(token: &PaymentToken) -> Result<String, StoreError> {
+    let details = TokenDetailsOut {
+        method: &token.method,
+        mode: token.mode,
+        initial_issuer_transaction_identifier: token.initial_issuer_transaction_identifier.as_deref(),
+        customer: &token.customer,
+    };
+    serde_json::to_string(&details).map_err(|error| StoreError::Corrupt(format!("token details: {error}")))
+}
+
+/// A `tokens` row as read.
+pub(crate) struct TokenRow<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) shop_id: &'a str,
+    pub(crate) status: &'a str,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) cancelled_at: Option<DateTime<Utc>>,
+    pub(crate) details: &'a str,
+}
+
+impl TokenRow<'_> {
+    pub(crate) fn decode(&self) -> Result<PaymentToken, StoreError> {
+        let details: TokenDetailsIn = serde_json::from_str(self.details)
+            .map_err(|error| StoreError::Corrupt(format!("details of token {}: {error}", self.id)))?;
+        Ok(PaymentToken {
+            id: self.id.to_owned(),
+            shop_id: ShopId(self.shop_id.to_owned()),
+            mode: details.mode,
+            status: parse_token_status(self.status).ok_or_else(|| corrupt("token status", self.status))?,
+            method: details.method,
+            initial_issuer_transaction_identifier: details.initial_issuer_transaction_identifier,
+            customer: details.customer,
+            created_at: self.created_at,
+            cancelled_at: self.cancelled_at,
+        })
+    }
+}
+
+/// A change to a token or a subscription may not rename it nor move it to another shop.
+pub(crate) fn check_renamed(what: &str, before: (&ShopId, &str), after: (&ShopId, &str)) -> Result<(), StoreError> {
+    if before == after { Ok(()) } else { Err(StoreError::Corrupt(format!("a change renamed {what} {}", before.1))) }
+}
+
+/// What `subscriptions.details` holds: everything but the key and the queried columns.
+#[derive(Serialize, Deserialize)]
+struct SubscriptionDetails {
+    #[serde(default)]
+    mode: Mode,
+    amount: Amount,
+    currency: Currency,
+    #[serde(default)]
+    initial_amount: Option<Amount>,
+    #[serde(default)]
+    initial_amount_number: u32,
+    effect_date: DateTime<Utc>,
+    rrule: String,
+    #[serde(default)]
+    order_id: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    metadata: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    cancelled_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    past_payments_number: u32,
+    #[serde(default)]
+    total_payments_number: Option<u32>,
+}
+
+/// A subscription as it will be stored: instants cut to microseconds, so that what a write
+/// returns is what a read gives back, and `next_due_at` compares equal to what was read.
+pub(crate) fn as_stored_subscription(mut subscription: Subscription) -> Subscription {
+    subscription.effect_date = stored_instant(subscription.effect_date);
+    subscription.created_at = stored_instant(subscription.created_at);
+    subscription.cancelled_at = subscription.cancelled_at.map(stored_instant);
+    subscription.next_due_at = subscription.next_due_at.map(stored_instant);
+    subscription
+}
+
+pub(crate) fn subscription_details_json(subscription: &Subscription) -> Result<String, StoreError> {
+    let details = SubscriptionDetails {
+        mode: subscription.mode,
+        amount: subscription.amount,
+        currency: subscription.currency,
+        initial_amount: subscription.initial_amount,
+        initial_amount_number: subscription.initial_amount_number,
+        effect_date: subscription.effect_date,
+        rrule: subscription.rrule.clone(),
+        order_id: subscription.order_id.clone(),
+        description: subscription.description.clone(),
+        metadata: subscription.metadata.clone(),
+        cancelled_at: subscription.cancelled_at,
+        past_payments_number: subscription.past_payments_number,
+        total_payments_number: subscription.total_payments_number,
+    };
+    serde_json::to_string(&details).map_err(|error| StoreError::Corrupt(format!("subscription details: {error}")))
+}
+
+/// A `subscriptions` row as read.
+pub(crate) struct SubscriptionRow<'a> {
+    pub(crate) shop_id: &'a str,
+    pub(crate) id: &'a str,
+    pub(crate) token_id: &'a str,
+    pub(crate) status: &'a str,
+    pub(crate) next_due_at: Option<DateTime<Utc>>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) details: &'a str,
+}
+
+impl SubscriptionRow<'_> {
+    pub(crate) fn decode(&self) -> Result<Subscription, StoreError> {
+        let details: SubscriptionDetails = serde_json::from_str(self.details)
+            .map_err(|error| StoreError::Corrupt(format!("details of subscription {}: {error}", self.id)))?;
+        Ok(Subscription {
+            id: self.id.to_owned(),
+            shop_id: ShopId(self.shop_id.to_owned()),
+            mode: details.mode,
+            token_id: self.token_id.to_owned(),
+            amount: details.amount,
+            currency: details.currency,
+            initial_amount: details.initial_amount,
+            initial_amount_number: details.initial_amount_number,
+            effect_date: details.effect_date,
+            rrule: details.rrule,
+            order_id: details.order_id,
+            description: details.description,
+            metadata: details.metadata,
+            status: parse_subscription_status(self.status)
+                .ok_or_else(|| corrupt("subscription status", self.status))?,
+            created_at: self.created_at,
+            cancelled_at: details.cancelled_at,
+            past_payments_number: details.past_payments_number,
+            total_payments_number: details.total_payments_number,
+            next_due_at: self.next_due_at,
+        })
+    }
+}
+
+/// A payment form as it will be stored: instants cut to microseconds.
+pub(crate) fn as_stored_form(form: &PaymentForm) -> PaymentForm {
+    let mut form = form.clone();
+    form.created_at = stored_instant(form.created_at);
+    form.expires_at = stored_instant(form.expires_at);
+    form.consumed_at = form.consumed_at.map(stored_instant);
+    form
+}
+
+pub(crate) fn form_request_json(form: &PaymentForm) -> Result<String, StoreError> {
+    serde_json::to_string(&form.request).map_err(|error| StoreError::Corrupt(format!("payment form request: {error}")))
+}
+
+/// A `payment_forms` row as read.
+pub(crate) struct PaymentFormRow<'a> {
+    pub(crate) form_token: &'a str,
+    pub(crate) shop_id: &'a str,
+    pub(crate) mode: &'a str,
+    pub(crate) purpose: &'a str,
+    pub(crate) amount: i64,
+    pub(crate) currency: &'a str,
+    pub(crate) request: &'a str,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) expires_at: DateTime<Utc>,
+    pub(crate) consumed_at: Option<DateTime<Utc>>,
+}
+
+impl PaymentFormRow<'_> {
+    pub(crate) fn decode(&self) -> Result<PaymentForm, StoreError> {
+        Ok(PaymentForm {
+            form_token: self.form_token.to_owned(),
+            shop_id: ShopId(self.shop_id.to_owned()),
+            mode: Mode::parse(self.mode).ok_or_else(|| corrupt("mode", self.mode))?,
+            purpose: parse_purpose(self.purpose).ok_or_else(|| corrupt("purpose", self.purpose))?,
+            amount: amount_value("payment form amount", self.amount)?,
+            currency: Currency::from_alpha_code(self.currency).ok_or_else(|| corrupt("currency", self.currency))?,
+            request: serde_json::from_str(self.request)
+                .map_err(|error| StoreError::Corrupt(format!("request of payment form: {error}")))?,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            consumed_at: self.consumed_at,
+        })
+    }
 }
 
 #[cfg(test)]

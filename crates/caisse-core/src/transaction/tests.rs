@@ -37,6 +37,10 @@ fn transaction(status: TransactionStatus, amount: u64) -> Transaction {
         authorisation: AuthorisationDetails::default(),
         order: OrderDetails::default(),
         source_id: None,
+        mode: crate::shop::Mode::Test,
+        parent_id: None,
+        token_id: None,
+        subscription_id: None,
     }
 }
 
@@ -81,6 +85,14 @@ fn refund_only_after_capture_and_never_above() {
         refund(&first.updated, Amount(701), Currency::EUR, at(2)),
         Err(Refusal::ExceedsRemaining { remaining: Amount(700) })
     );
+    let (credit, credit_operation) = first.spawned.clone().expect("a refund creates a CREDIT transaction");
+    assert_eq!(credit.kind, TransactionKind::Credit);
+    assert_eq!(credit.status, TransactionStatus::ToCredit);
+    assert_eq!(credit.amount, Amount(300));
+    assert_eq!(credit.parent_id.as_ref(), Some(&captured.id));
+    assert_eq!(credit.id.as_str(), first.operation.id);
+    assert_eq!(credit_operation.transaction_id, credit.id);
+    assert!(credit.reference.starts_with(CREDIT_REFERENCE_PREFIX));
     let last = refund(&first.updated, Amount(700), Currency::EUR, at(2)).unwrap();
     assert_eq!(last.updated.status, TransactionStatus::Credited);
     assert!(refund(&last.updated, Amount(1), Currency::EUR, at(2)).is_err());
@@ -116,6 +128,27 @@ fn author_capture_waits_for_its_day() {
     tx.capture_date = at(4).date_naive();
     assert!(settle(&tx, at(3).date_naive(), at(3)).is_none());
     assert_eq!(settle(&tx, at(4).date_naive(), at(4)).unwrap().updated.status, TransactionStatus::Captured);
+}
+
+#[test]
+fn update_lowers_amount_and_moves_capture() {
+    let tx = transaction(TransactionStatus::ToCapture, 1000);
+    let day = at(5).date_naive();
+    let updated = update(&tx, Some(Amount(700)), Some(day), false, at(2)).unwrap();
+    assert_eq!(updated.updated.amount, Amount(700));
+    assert_eq!(updated.updated.capture_date, day);
+    assert_eq!(updated.operation.amount, Amount(300));
+    assert!(update(&tx, Some(Amount(1001)), None, false, at(2)).is_err());
+    assert!(update(&tx, Some(Amount(0)), None, false, at(2)).is_err());
+    let mut waiting = transaction(TransactionStatus::ToValidate, 1000);
+    waiting.capture_mode = CaptureMode::Validation;
+    let automatic = update(&waiting, None, None, true, at(2)).unwrap();
+    assert_eq!(automatic.updated.status, TransactionStatus::ToCapture);
+    let captured = transaction(TransactionStatus::Captured, 1000);
+    assert_eq!(
+        update(&captured, Some(Amount(1)), None, false, at(2)),
+        Err(Refusal::WrongStatus(TransactionStatus::Captured))
+    );
 }
 
 #[derive(Clone, Debug)]

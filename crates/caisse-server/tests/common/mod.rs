@@ -78,11 +78,21 @@ impl TestServer {
 
     /// Another server on the same database: a second caisse instance.
     pub async fn start_on(database: Arc<TestDatabase>, clock: TestClock) -> TestServer {
-        let settings = Settings {
+        TestServer::start_with(database, clock, |_| {}).await
+    }
+
+    /// A server whose settings `adjust` changes (e.g. `public_url`).
+    pub async fn start_with(
+        database: Arc<TestDatabase>,
+        clock: TestClock,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestServer {
+        let mut settings = Settings {
             database_url: database.url.clone(),
             vault_key: Some(TEST_VAULT_KEY.into()),
             ..Settings::default()
         };
+        adjust(&mut settings);
         let state = caisse_server::build_state(&settings, Arc::new(clock.clone())).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
@@ -180,6 +190,98 @@ impl TestServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+// --- Sogecommerce REST API V4 -------------------------------------------------------------
+
+/// The preloaded demo shop of Lyra's SDK examples (PROTOCOLS.md §2).
+pub const LYRA_SHOP: &str = "69876357";
+pub const LYRA_PASSWORD: &str = "testpassword_DEMOPRIVATEKEY23G4475zXZQ2UA5x7M";
+/// The seed's shop.
+pub const LYRA_SEED_SHOP: &str = "61881992";
+pub const LYRA_SEED_PASSWORD: &str = "testpassword_SOGECOMMERCE61881992";
+
+/// `Basic base64(shopId:password)`, written independently of caisse-lyra.
+pub fn basic(shop: &str, password: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{shop}:{password}")))
+}
+
+impl TestServer {
+    /// A REST V4 call as the demo shop; asserts HTTP 200 and returns the whole envelope.
+    pub async fn rest(&self, service: &str, body: Value) -> Value {
+        self.rest_as(LYRA_SHOP, LYRA_PASSWORD, service, body).await
+    }
+
+    pub async fn rest_as(&self, shop: &str, password: &str, service: &str, body: Value) -> Value {
+        let (status, envelope) = self.rest_raw(service, Some(&basic(shop, password)), &body.to_string()).await;
+        assert_eq!(status, 200, "HTTP status for {service}: {envelope}");
+        envelope
+    }
+
+    /// Any Authorization header and body; returns the status and the parsed answer.
+    pub async fn rest_raw(&self, service: &str, authorization: Option<&str>, body: &str) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/api-payment/V4/{service}", self.base_url))
+            .header("Content-Type", "application/json; charset=utf-8")
+            .body(body.to_owned());
+        if let Some(authorization) = authorization {
+            request = request.header("Authorization", authorization);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        let envelope: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON answer, got {text}"));
+        (status, envelope)
+    }
+
+    /// The answer of a call that must succeed.
+    pub async fn rest_ok(&self, service: &str, body: Value) -> Value {
+        let envelope = self.rest(service, body).await;
+        assert_eq!(envelope["status"], "SUCCESS", "{service}: {envelope}");
+        envelope["answer"].clone()
+    }
+
+    /// The answer of a call that must fail, with its errorCode checked.
+    pub async fn rest_error(&self, service: &str, body: Value, code: &str) -> Value {
+        let envelope = self.rest(service, body).await;
+        assert_eq!(envelope["status"], "ERROR", "{service}: {envelope}");
+        assert_eq!(envelope["answer"]["errorCode"], code, "{service}: {envelope}");
+        envelope["answer"].clone()
+    }
+
+    /// Charge/CreateToken with card data (PCI): the token and the chaining reference.
+    pub async fn create_token(&self, pan: &str) -> (String, String) {
+        let answer = self
+            .rest_ok(
+                "Charge/CreateToken",
+                json!({
+                    "orderId": "TOKEN-ORDER",
+                    "customer": {"email": "buyer@example.com", "reference": "C-1"},
+                    "paymentForms": [{"paymentMethodType": "CARD", "pan": pan, "expiryMonth": "12",
+                                      "expiryYear": "30", "securityCode": "123"}],
+                }),
+            )
+            .await;
+        let transaction = &answer["transactions"][0];
+        let token = transaction["paymentMethodToken"].as_str().expect("token").to_owned();
+        let chaining = transaction["transactionDetails"]["cardDetails"]["initialIssuerTransactionIdentifier"]
+            .as_str()
+            .expect("chaining reference")
+            .to_owned();
+        (token, chaining)
+    }
+
+    /// A zero-click payment by token (SILENT); returns the V4/Payment answer.
+    pub async fn pay_with_token(&self, token: &str, amount: u64, order_id: &str) -> Value {
+        self.rest_ok(
+            "Charge/CreatePayment",
+            json!({"amount": amount, "currency": "EUR", "orderId": order_id, "formAction": "SILENT",
+                   "paymentMethodToken": token}),
+        )
+        .await
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::answer::Answer;
 use crate::fields::Fields;
 use crate::methods::Context;
+use crate::methods::common::SIPS_MODE;
 use crate::methods::common::{authorisation_answer, card_input, failure, order_details};
 use caisse_core::CaptureMode;
 use caisse_core::command::Authorise;
@@ -30,6 +31,7 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Answer
             capture_day,
             card,
             order,
+            mode: SIPS_MODE,
         })
         .await
         .map_err(failure)?;

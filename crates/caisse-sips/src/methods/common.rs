@@ -1,6 +1,10 @@
 //! Pieces several methods share: card fields, order details, the cash-operation request, and
 //! the answers of authorisations and cash operations.
 
+/// Sogenactif has no TEST/PRODUCTION credentials: its test and production platforms are
+/// distinct hosts. caisse records its Office Serveur payments as TEST (a simulated acquirer).
+pub(crate) const SIPS_MODE: caisse_core::Mode = caisse_core::Mode::Test;
+
 use crate::answer::Answer;
 use crate::fields::{
     FieldResult, Fields, ORDER_CHANNELS, ORDER_ID_CHARS_MAX, PAYMENT_PATTERNS, RETURN_CONTEXT_CHARS_MAX,

@@ -4,6 +4,7 @@
 use crate::answer::Answer;
 use crate::fields::Fields;
 use crate::methods::Context;
+use crate::methods::common::SIPS_MODE;
 use crate::methods::common::{authorisation_answer, card_input, failure, order_details};
 use caisse_core::command::CreditHolder;
 
@@ -15,7 +16,15 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Answer
     let order = order_details(fields)?;
     let credited = context
         .payments
-        .credit_holder(CreditHolder { shop_id: context.shop_id.clone(), reference, amount, currency, card, order })
+        .credit_holder(CreditHolder {
+            shop_id: context.shop_id.clone(),
+            reference,
+            amount,
+            currency,
+            card,
+            order,
+            mode: SIPS_MODE,
+        })
         .await
         .map_err(failure)?;
     Ok(authorisation_answer(&credited))

@@ -4,6 +4,7 @@
 use crate::answer::Answer;
 use crate::fields::Fields;
 use crate::methods::Context;
+use crate::methods::common::SIPS_MODE;
 use crate::methods::common::{authorisation_answer, failure, order_details};
 use crate::response_code::{Failure, ResponseCode};
 use caisse_core::command::Duplicate;
@@ -33,6 +34,7 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Answer
             capture_mode,
             capture_day,
             order,
+            mode: SIPS_MODE,
         })
         .await
         .map_err(failure)?;

@@ -5,12 +5,16 @@
 #![allow(dead_code)]
 
 use async_trait::async_trait;
+use caisse_core::LyraCredentials;
 use caisse_core::card::{CardBrand, CardSummary, Pan};
 use caisse_core::operation::Operation;
+use caisse_core::payment_form::PaymentForm;
 use caisse_core::ports::{
-    Acquirer, ApplyError, AuthorisationDecision, AuthorisationRequest, BatchReport, InsertError, NewCard, Store,
-    StoreError, TransitionFn,
+    Acquirer, ApplyError, AuthorisationDecision, AuthorisationRequest, BatchReport, ChangeError, ChangeFn, InsertError,
+    Installment, InstallmentError, NewCard, Store, StoreError, TransitionFn,
 };
+use caisse_core::subscription::{Subscription, SubscriptionRefusal};
+use caisse_core::token::{PaymentToken, TokenRefusal};
 use caisse_core::transaction::{self, Transition};
 use caisse_core::{Amount, Currency, SecretKey, Shop, ShopId, Transaction, TransactionKey};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -162,6 +166,16 @@ impl Store for MemoryStore {
         result.updated.assert_invariants();
         inner.transactions[index] = result.updated.clone();
         inner.operations.push(result.operation.clone());
+        let mut result = result;
+        if let Some((mut credit, operation)) = result.spawned.take() {
+            let day = credit.created_at.date_naive();
+            let counter = inner.s10_counters.entry((credit.shop_id.clone(), day)).or_insert(0);
+            *counter += 1;
+            credit.s10_transaction_id = *counter;
+            inner.transactions.push(credit.clone());
+            inner.operations.push(operation.clone());
+            result.spawned = Some((credit, operation));
+        }
         Ok(result)
     }
 
@@ -186,6 +200,79 @@ impl Store for MemoryStore {
         }
         Ok(report)
     }
+
+    // The Sogecommerce side of the store: the Office Serveur never calls it.
+
+    async fn lyra_credentials(&self, _shop: &ShopId) -> Result<Option<LyraCredentials>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn set_lyra_credentials(&self, _credentials: &LyraCredentials) -> Result<(), StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn transactions_by_order(&self, _shop: &ShopId, _order_id: &str) -> Result<Vec<Transaction>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn insert_token(
+        &self,
+        _token: PaymentToken,
+        _verification: Option<(Transaction, Operation)>,
+        _card: Option<NewCard>,
+    ) -> Result<PaymentToken, InsertError> {
+        Err(not_for_sips().into())
+    }
+
+    async fn token(&self, _shop: &ShopId, _token_id: &str) -> Result<Option<PaymentToken>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn change_token(
+        &self,
+        _shop: &ShopId,
+        _token_id: &str,
+        _change: ChangeFn<PaymentToken, TokenRefusal>,
+    ) -> Result<PaymentToken, ChangeError<TokenRefusal>> {
+        Err(not_for_sips().into())
+    }
+
+    async fn insert_payment_form(&self, _form: &PaymentForm) -> Result<(), StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn payment_form(&self, _form_token: &str) -> Result<Option<PaymentForm>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn insert_subscription(&self, _subscription: &Subscription) -> Result<(), InsertError> {
+        Err(not_for_sips().into())
+    }
+
+    async fn subscription(&self, _shop: &ShopId, _id: &str) -> Result<Option<Subscription>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn change_subscription(
+        &self,
+        _shop: &ShopId,
+        _id: &str,
+        _change: ChangeFn<Subscription, SubscriptionRefusal>,
+    ) -> Result<Subscription, ChangeError<SubscriptionRefusal>> {
+        Err(not_for_sips().into())
+    }
+
+    async fn due_subscriptions(&self, _now: DateTime<Utc>, _limit: usize) -> Result<Vec<Subscription>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn record_installment(&self, _installment: Installment) -> Result<Transaction, InstallmentError> {
+        Err(InstallmentError::Insert(not_for_sips().into()))
+    }
+}
+
+fn not_for_sips() -> StoreError {
+    StoreError::Unavailable("not part of the Office Serveur fake".into())
 }
 
 /// The Sips simulation, reduced: the last two digits pick the answer among a few codes (any
@@ -210,6 +297,7 @@ impl Acquirer for SimulatedAcquirer {
             co_brands,
             guarantee_indicator: accepted.then(|| "Y".into()),
             card_csc_result_code: request.csc.map(|_| "4D".into()),
+            network_transaction_id: None,
         }
     }
 
@@ -221,6 +309,7 @@ impl Acquirer for SimulatedAcquirer {
             co_brands: card.co_brands.clone(),
             guarantee_indicator: None,
             card_csc_result_code: None,
+            network_transaction_id: None,
         }
     }
 

@@ -2,7 +2,7 @@
 
 use super::pg_error;
 use crate::migrations::{self, Step};
-use crate::seed::SIPS_TEST_SHOPS;
+use crate::seed::{LYRA_TEST_SHOPS, SIPS_TEST_SHOPS};
 use caisse_core::ports::StoreError;
 use sha2::{Digest, Sha256};
 use tokio_postgres::{Config, NoTls};
@@ -60,19 +60,32 @@ pub(super) fn use_schema(config: &mut Config, schema: &str) {
 /// Creates the schema if needed and applies pending migrations in one transaction, under an
 /// advisory lock so that two processes starting together do not both migrate.
 pub(super) async fn migrate(config: &Config, schema: Option<&str>) -> Result<(), StoreError> {
+    migrate_with(config, schema, migrations::POSTGRES).await
+}
+
+/// [`migrate`] up to the end of `all` (tests build older schemas with a prefix of the list).
+pub(crate) async fn migrate_with(
+    config: &Config,
+    schema: Option<&str>,
+    all: &[migrations::Migration],
+) -> Result<(), StoreError> {
     let (mut client, connection) = config.connect(NoTls).await.map_err(pg_error)?;
     let driver = tokio::spawn(async move {
         if let Err(error) = connection.await {
             tracing::warn!(%error, "postgres migration connection closed with an error");
         }
     });
-    let result = migrate_on(&mut client, schema).await;
+    let result = migrate_on(&mut client, schema, all).await;
     drop(client);
     let _ = driver.await;
     result
 }
 
-async fn migrate_on(client: &mut tokio_postgres::Client, schema: Option<&str>) -> Result<(), StoreError> {
+async fn migrate_on(
+    client: &mut tokio_postgres::Client,
+    schema: Option<&str>,
+    all: &[migrations::Migration],
+) -> Result<(), StoreError> {
     let transaction = client.transaction().await.map_err(pg_error)?;
     transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(schema)]).await.map_err(pg_error)?;
     if let Some(schema) = schema {
@@ -100,7 +113,7 @@ async fn migrate_on(client: &mut tokio_postgres::Client, schema: Option<&str>) -
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect::<Result<_, tokio_postgres::Error>>()
         .map_err(pg_error)?;
-    for migration in migrations::pending(migrations::POSTGRES, &applied)? {
+    for migration in migrations::pending(all, &applied)? {
         match migration.step {
             Step::Sql(sql) => transaction.batch_execute(sql).await.map_err(pg_error)?,
             Step::SeedSipsTestShops => {
@@ -116,6 +129,32 @@ async fn migrate_on(client: &mut tokio_postgres::Client, schema: Option<&str>) -
                             "INSERT INTO sips_keys (shop_id, key_version, secret) \
                              VALUES ($1, $2, $3)",
                             &[&shop.id, &version, &shop.secret],
+                        )
+                        .await
+                        .map_err(pg_error)?;
+                }
+            }
+            Step::SeedLyraTestShops => {
+                for shop in LYRA_TEST_SHOPS {
+                    transaction
+                        .execute(
+                            "INSERT INTO shops (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+                            &[&shop.id, &shop.name],
+                        )
+                        .await
+                        .map_err(pg_error)?;
+                    transaction
+                        .execute(
+                            "INSERT INTO lyra_credentials (shop_id, test_password, production_password, \
+                             test_hmac_key, production_hmac_key) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (shop_id) DO NOTHING",
+                            &[
+                                &shop.id,
+                                &shop.test_password,
+                                &shop.production_password,
+                                &shop.test_hmac_key,
+                                &shop.production_hmac_key,
+                            ],
                         )
                         .await
                         .map_err(pg_error)?;

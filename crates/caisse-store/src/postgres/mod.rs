@@ -3,7 +3,7 @@
 //! database: two of them never refund the same money twice, and their capture batches skip
 //! each other's rows (`SKIP LOCKED`).
 
-mod migrate;
+pub(crate) mod migrate;
 mod sql;
 
 use crate::OpenOptions;
@@ -12,10 +12,17 @@ use crate::vault::{Vault, VaultKey};
 use async_trait::async_trait;
 use caisse_core::Pan;
 use caisse_core::operation::Operation;
-use caisse_core::ports::{ApplyError, BatchReport, InsertError, NewCard, Store, StoreError, TransitionFn};
-use caisse_core::shop::{SecretKey, Shop, ShopId};
+use caisse_core::payment_form::PaymentForm;
+use caisse_core::ports::{
+    ApplyError, BatchReport, ChangeError, ChangeFn, InsertError, Installment, InstallmentError, NewCard, Store,
+    StoreError, TransitionFn,
+};
+use caisse_core::shop::{LyraCredentials, SecretKey, Shop, ShopId};
+use caisse_core::subscription::{Subscription, SubscriptionRefusal, SubscriptionStatus};
+use caisse_core::token::{PaymentToken, TokenRefusal};
 use caisse_core::transaction::{self, Transaction, TransactionKey, TransactionStatus, Transition};
 use chrono::{DateTime, NaiveDate, Utc};
+use deadpool_postgres::GenericClient;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use std::sync::Arc;
 use std::time::Duration;
@@ -199,9 +206,19 @@ impl Store for PostgresStore {
         let (row_id, current) = sql::transaction_from_row(row)?;
         // Dropping `locked` on any early return rolls it back and releases the row.
         let transition = guarded(|| transition(&current))??;
-        let transition = rows::checked_transition(&current, transition)?;
+        let mut transition = rows::checked_transition(&current, transition)?;
         sql::update(&locked, row_id, &current, &transition.updated).await?;
         sql::insert_operation(&locked, &transition.operation).await?;
+        if let Some((spawned, operation)) = transition.spawned.take() {
+            // A refund's CREDIT, in the same transaction as its parent's update; its card is
+            // the parent's vault entry. Its reference cannot clash with a merchant's (see
+            // `CREDIT_REFERENCE_PREFIX`): a clash is a bug, reported as such.
+            let stored = insert_new(&locked, spawned, operation).await.map_err(|error| match error {
+                InsertError::DuplicateReference => StoreError::AlreadyExists,
+                InsertError::Store(error) => error,
+            })?;
+            transition.spawned = Some(stored);
+        }
         locked.commit().await.map_err(pg_error)?;
         Ok(transition)
     }
@@ -239,6 +256,179 @@ impl Store for PostgresStore {
             }
         }
     }
+
+    async fn lyra_credentials(&self, shop: &ShopId) -> Result<Option<LyraCredentials>, StoreError> {
+        let client = self.client().await?;
+        sql::lyra_credentials(&client, shop).await
+    }
+
+    async fn set_lyra_credentials(&self, credentials: &LyraCredentials) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        sql::set_lyra_credentials(&client, credentials).await
+    }
+
+    async fn transactions_by_order(&self, shop: &ShopId, order_id: &str) -> Result<Vec<Transaction>, StoreError> {
+        let client = self.client().await?;
+        sql::transactions_by_order(&client, shop, order_id).await
+    }
+
+    async fn insert_token(
+        &self,
+        token: PaymentToken,
+        verification: Option<(Transaction, Operation)>,
+        card: Option<NewCard>,
+    ) -> Result<PaymentToken, InsertError> {
+        let token = rows::as_stored_token(token);
+        if let Some((transaction, _)) = &verification {
+            rows::check_same_shop("a token's verification", &token.shop_id, &transaction.shop_id)?;
+        }
+        let sealed = match &card {
+            Some(card) => Some(self.vault.seal(&card.summary.card_id, &card.pan)?),
+            None => None,
+        };
+        let mut client = self.client().await?;
+        let writing = client.transaction().await.map_err(pg_error)?;
+        // The token first: a clash on its id is the duplicate the caller is told about.
+        sql::insert_token(&writing, &token).await?;
+        if let Some((card, sealed)) = card.as_ref().zip(sealed.as_ref()) {
+            sql::insert_card(&writing, &token.shop_id, card, sealed, &token.created_at).await?;
+        }
+        if let Some((transaction, operation)) = verification {
+            insert_new(&writing, transaction, operation).await?;
+        }
+        writing.commit().await.map_err(pg_error)?;
+        Ok(token)
+    }
+
+    async fn token(&self, shop: &ShopId, token_id: &str) -> Result<Option<PaymentToken>, StoreError> {
+        let client = self.client().await?;
+        let statement = client.prepare_cached(sql::TOKEN).await.map_err(pg_error)?;
+        let row = client.query_opt(&statement, &[&token_id, &shop.as_str()]).await.map_err(pg_error)?;
+        row.as_ref().map(sql::token_from_row).transpose()
+    }
+
+    async fn change_token(
+        &self,
+        shop: &ShopId,
+        token_id: &str,
+        change: ChangeFn<PaymentToken, TokenRefusal>,
+    ) -> Result<PaymentToken, ChangeError<TokenRefusal>> {
+        let mut client = self.client().await?;
+        let locked = client.transaction().await.map_err(pg_error)?;
+        let statement = locked.prepare_cached(sql::TOKEN_FOR_UPDATE).await.map_err(pg_error)?;
+        let Some(row) = locked.query_opt(&statement, &[&token_id, &shop.as_str()]).await.map_err(pg_error)? else {
+            return Err(ChangeError::NotFound);
+        };
+        let current = sql::token_from_row(&row)?;
+        // Dropping `locked` on any early return rolls it back and releases the row.
+        let changed = rows::as_stored_token(guarded(|| change(&current))?.map_err(ChangeError::Refused)?);
+        rows::check_renamed("token", (&current.shop_id, &current.id), (&changed.shop_id, &changed.id))?;
+        sql::write_token(&locked, &changed).await?;
+        locked.commit().await.map_err(pg_error)?;
+        Ok(changed)
+    }
+
+    async fn insert_payment_form(&self, form: &PaymentForm) -> Result<(), StoreError> {
+        let form = rows::as_stored_form(form);
+        let client = self.client().await?;
+        sql::insert_payment_form(&client, &form).await
+    }
+
+    async fn payment_form(&self, form_token: &str) -> Result<Option<PaymentForm>, StoreError> {
+        let client = self.client().await?;
+        sql::payment_form(&client, form_token).await
+    }
+
+    async fn insert_subscription(&self, subscription: &Subscription) -> Result<(), InsertError> {
+        let subscription = rows::as_stored_subscription(subscription.clone());
+        let client = self.client().await?;
+        sql::insert_subscription(&client, &subscription).await
+    }
+
+    async fn subscription(&self, shop: &ShopId, subscription_id: &str) -> Result<Option<Subscription>, StoreError> {
+        let client = self.client().await?;
+        let statement = client.prepare_cached(sql::SUBSCRIPTION).await.map_err(pg_error)?;
+        let row = client.query_opt(&statement, &[&shop.as_str(), &subscription_id]).await.map_err(pg_error)?;
+        row.as_ref().map(sql::subscription_from_row).transpose()
+    }
+
+    async fn change_subscription(
+        &self,
+        shop: &ShopId,
+        subscription_id: &str,
+        change: ChangeFn<Subscription, SubscriptionRefusal>,
+    ) -> Result<Subscription, ChangeError<SubscriptionRefusal>> {
+        let mut client = self.client().await?;
+        let locked = client.transaction().await.map_err(pg_error)?;
+        let statement = locked.prepare_cached(sql::SUBSCRIPTION_FOR_UPDATE).await.map_err(pg_error)?;
+        let row = locked.query_opt(&statement, &[&shop.as_str(), &subscription_id]).await.map_err(pg_error)?;
+        let Some(row) = row else {
+            return Err(ChangeError::NotFound);
+        };
+        let current = sql::subscription_from_row(&row)?;
+        let changed = rows::as_stored_subscription(guarded(|| change(&current))?.map_err(ChangeError::Refused)?);
+        rows::check_renamed("subscription", (&current.shop_id, &current.id), (&changed.shop_id, &changed.id))?;
+        sql::write_subscription(&locked, &changed).await?;
+        locked.commit().await.map_err(pg_error)?;
+        Ok(changed)
+    }
+
+    /// A plain read: two processes may both see a subscription due; `record_installment`
+    /// (the row lock and the `next_due_at` check) lets only one of them charge it.
+    async fn due_subscriptions(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Subscription>, StoreError> {
+        let client = self.client().await?;
+        let statement = client.prepare_cached(sql::DUE_SUBSCRIPTIONS).await.map_err(pg_error)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let now = rows::stored_instant(now);
+        let active = rows::subscription_status_name(SubscriptionStatus::Active);
+        let rows = client.query(&statement, &[&active, &now, &limit]).await.map_err(pg_error)?;
+        rows.iter().map(sql::subscription_from_row).collect()
+    }
+
+    async fn record_installment(&self, installment: Installment) -> Result<Transaction, InstallmentError> {
+        let Installment { transaction, operation, expected_due_at, subscription } = installment;
+        let subscription = rows::as_stored_subscription(subscription);
+        rows::check_same_shop("an installment", &subscription.shop_id, &transaction.shop_id)
+            .map_err(InsertError::from)?;
+        let mut client = self.client().await.map_err(InsertError::from)?;
+        let locked = client.transaction().await.map_err(|error| InsertError::from(pg_error(error)))?;
+        let current = {
+            let statement = locked
+                .prepare_cached(sql::SUBSCRIPTION_FOR_UPDATE)
+                .await
+                .map_err(|error| InsertError::from(pg_error(error)))?;
+            let row = locked
+                .query_opt(&statement, &[&subscription.shop_id.as_str(), &subscription.id])
+                .await
+                .map_err(|error| InsertError::from(pg_error(error)))?;
+            let row = row.ok_or(InsertError::Store(StoreError::NotFound))?;
+            sql::subscription_from_row(&row).map_err(InsertError::from)?
+        };
+        // Read under the lock: another process that charged this installment first has
+        // committed a later `next_due_at`. Dropping `locked` rolls back and releases the row.
+        if current.next_due_at != Some(rows::stored_instant(expected_due_at)) {
+            return Err(InstallmentError::AlreadyRecorded);
+        }
+        let (stored, _) = insert_new(&locked, transaction, operation).await?;
+        sql::write_subscription(&locked, &subscription).await.map_err(InsertError::from)?;
+        locked.commit().await.map_err(|error| InsertError::from(pg_error(error)))?;
+        Ok(stored)
+    }
+}
+
+/// Inserts a transaction and its first operation in the caller's database transaction (a
+/// verification, an installment, a refund's credit): no card of its own.
+async fn insert_new(
+    client: &impl GenericClient,
+    transaction: Transaction,
+    operation: Operation,
+) -> Result<(Transaction, Operation), InsertError> {
+    let details = rows::details_json(&transaction)?;
+    let (mut transaction, operation) = rows::checked_new(transaction, operation)?;
+    let s10 = sql::insert_transaction(client, &transaction, &operation, &details, None).await?;
+    transaction.s10_transaction_id =
+        u32::try_from(s10).map_err(|_| StoreError::Corrupt(format!("s10_transaction_id {s10}")))?;
+    Ok((transaction, operation))
 }
 
 impl PostgresStore {

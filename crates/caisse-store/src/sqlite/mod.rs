@@ -9,13 +9,19 @@ mod writer;
 
 use crate::migrations::{self, Step};
 use crate::rows::{self, guarded};
-use crate::seed::SIPS_TEST_SHOPS;
+use crate::seed::{LYRA_TEST_SHOPS, SIPS_TEST_SHOPS};
 use crate::vault::{Vault, VaultKey};
 use async_trait::async_trait;
 use caisse_core::Pan;
 use caisse_core::operation::Operation;
-use caisse_core::ports::{ApplyError, BatchReport, InsertError, NewCard, Store, StoreError, TransitionFn};
-use caisse_core::shop::{SecretKey, Shop, ShopId};
+use caisse_core::payment_form::PaymentForm;
+use caisse_core::ports::{
+    ApplyError, BatchReport, ChangeError, ChangeFn, InsertError, Installment, InstallmentError, NewCard, Store,
+    StoreError, TransitionFn,
+};
+use caisse_core::shop::{LyraCredentials, SecretKey, Shop, ShopId};
+use caisse_core::subscription::{Subscription, SubscriptionRefusal};
+use caisse_core::token::{PaymentToken, TokenRefusal};
 use caisse_core::transaction::{Transaction, TransactionKey, Transition};
 use chrono::{DateTime, NaiveDate, Utc};
 use read::Readers;
@@ -23,7 +29,7 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use writer::{Job, SealedCard, Writer};
+use writer::{Job, NewInstallment, NewToken, SealedCard, Writer};
 
 /// How long a connection waits for a lock another process holds before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -106,6 +112,11 @@ fn open_writer(path: &Path) -> Result<Connection, StoreError> {
 /// Applies the pending migrations in one immediate transaction, so that two processes opening
 /// the same new file do not both migrate it.
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    migrate_with(connection, migrations::SQLITE)
+}
+
+/// [`migrate`] up to the end of `all` (tests build older schemas with a prefix of the list).
+pub(crate) fn migrate_with(connection: &mut Connection, all: &[migrations::Migration]) -> Result<(), StoreError> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
     transaction
         .execute_batch(
@@ -126,7 +137,7 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
         rows.collect::<Result<Vec<_>, _>>().map_err(sql_error)?
     };
     let now = rows::timestamp_text(Utc::now());
-    for migration in migrations::pending(migrations::SQLITE, &applied)? {
+    for migration in migrations::pending(all, &applied)? {
         match migration.step {
             Step::Sql(sql) => transaction.execute_batch(sql).map_err(sql_error)?,
             Step::SeedSipsTestShops => {
@@ -142,6 +153,32 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
                             "INSERT INTO sips_keys (shop_id, key_version, secret, created_at)
                              VALUES (?1, ?2, ?3, ?4)",
                             params![shop.id, shop.key_version, shop.secret, now],
+                        )
+                        .map_err(sql_error)?;
+                }
+            }
+            Step::SeedLyraTestShops => {
+                for shop in LYRA_TEST_SHOPS {
+                    transaction
+                        .execute(
+                            "INSERT INTO shops (id, name, created_at) VALUES (?1, ?2, ?3) \
+                             ON CONFLICT (id) DO NOTHING",
+                            params![shop.id, shop.name, now],
+                        )
+                        .map_err(sql_error)?;
+                    transaction
+                        .execute(
+                            "INSERT INTO lyra_credentials (shop_id, test_password, production_password, \
+                             test_hmac_key, production_hmac_key, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                             ON CONFLICT (shop_id) DO NOTHING",
+                            params![
+                                shop.id,
+                                shop.test_password,
+                                shop.production_password,
+                                shop.test_hmac_key,
+                                shop.production_hmac_key,
+                                now
+                            ],
                         )
                         .map_err(sql_error)?;
                 }
@@ -257,6 +294,120 @@ impl Store for SqliteStore {
                 return Err(StoreError::Corrupt("capture batch found candidates it could not settle".into()));
             }
         }
+    }
+
+    async fn lyra_credentials(&self, shop: &ShopId) -> Result<Option<LyraCredentials>, StoreError> {
+        let shop = shop.clone();
+        self.readers.run(move |connection| read::lyra_credentials(connection, &shop)).await
+    }
+
+    async fn set_lyra_credentials(&self, credentials: &LyraCredentials) -> Result<(), StoreError> {
+        let credentials = Box::new(credentials.clone());
+        self.writer.submit(|reply| Job::SetLyraCredentials { credentials, reply }).await
+    }
+
+    async fn transactions_by_order(&self, shop: &ShopId, order_id: &str) -> Result<Vec<Transaction>, StoreError> {
+        let shop = shop.clone();
+        let order_id = order_id.to_owned();
+        self.readers.run(move |connection| read::transactions_by_order(connection, &shop, &order_id)).await
+    }
+
+    async fn insert_token(
+        &self,
+        token: PaymentToken,
+        verification: Option<(Transaction, Operation)>,
+        card: Option<NewCard>,
+    ) -> Result<PaymentToken, InsertError> {
+        let details = rows::token_details_json(&token)?;
+        let verification = match verification {
+            Some((transaction, operation)) => {
+                let details = rows::details_json(&transaction)?;
+                Some((transaction, operation, details))
+            }
+            None => None,
+        };
+        let card = match card {
+            Some(card) => {
+                let sealed = self.vault.seal(&card.summary.card_id, &card.pan)?;
+                Some(SealedCard { card_id: card.summary.card_id, sealed })
+            }
+            None => None,
+        };
+        self.writer
+            .submit(|reply| Job::InsertToken(Box::new(NewToken { token, details, verification, card, reply })))
+            .await
+    }
+
+    async fn token(&self, shop: &ShopId, token_id: &str) -> Result<Option<PaymentToken>, StoreError> {
+        let shop = shop.clone();
+        let token_id = token_id.to_owned();
+        self.readers.run(move |connection| read::token(connection, &shop, &token_id)).await
+    }
+
+    async fn change_token(
+        &self,
+        shop: &ShopId,
+        token_id: &str,
+        change: ChangeFn<PaymentToken, TokenRefusal>,
+    ) -> Result<PaymentToken, ChangeError<TokenRefusal>> {
+        let shop = shop.clone();
+        let token_id = token_id.to_owned();
+        self.writer.submit(|reply| Job::ChangeToken { shop, token_id, change, reply }).await
+    }
+
+    async fn insert_payment_form(&self, form: &PaymentForm) -> Result<(), StoreError> {
+        let request = rows::form_request_json(form)?;
+        let form = Box::new(form.clone());
+        self.writer.submit(|reply| Job::InsertPaymentForm { form, request, reply }).await
+    }
+
+    async fn payment_form(&self, form_token: &str) -> Result<Option<PaymentForm>, StoreError> {
+        let form_token = form_token.to_owned();
+        self.readers.run(move |connection| read::payment_form(connection, &form_token)).await
+    }
+
+    async fn insert_subscription(&self, subscription: &Subscription) -> Result<(), InsertError> {
+        let subscription = Box::new(rows::as_stored_subscription(subscription.clone()));
+        let details = rows::subscription_details_json(&subscription)?;
+        self.writer.submit(|reply| Job::InsertSubscription { subscription, details, reply }).await
+    }
+
+    async fn subscription(&self, shop: &ShopId, subscription_id: &str) -> Result<Option<Subscription>, StoreError> {
+        let shop = shop.clone();
+        let subscription_id = subscription_id.to_owned();
+        self.readers.run(move |connection| read::subscription(connection, &shop, &subscription_id)).await
+    }
+
+    async fn change_subscription(
+        &self,
+        shop: &ShopId,
+        subscription_id: &str,
+        change: ChangeFn<Subscription, SubscriptionRefusal>,
+    ) -> Result<Subscription, ChangeError<SubscriptionRefusal>> {
+        let shop = shop.clone();
+        let subscription_id = subscription_id.to_owned();
+        self.writer.submit(|reply| Job::ChangeSubscription { shop, subscription_id, change, reply }).await
+    }
+
+    async fn due_subscriptions(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Subscription>, StoreError> {
+        self.readers.run(move |connection| read::due_subscriptions(connection, now, limit)).await
+    }
+
+    async fn record_installment(&self, mut installment: Installment) -> Result<Transaction, InstallmentError> {
+        let transaction_details = rows::details_json(&installment.transaction).map_err(InsertError::from)?;
+        installment.subscription = rows::as_stored_subscription(installment.subscription);
+        let subscription_details =
+            rows::subscription_details_json(&installment.subscription).map_err(InsertError::from)?;
+        self.writer
+            .submit(|reply| {
+                Job::RecordInstallment(Box::new(NewInstallment {
+                    installment,
+                    transaction_details,
+                    subscription_details,
+                    reply,
+                }))
+            })
+            .await
     }
 }
 

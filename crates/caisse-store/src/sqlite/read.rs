@@ -2,11 +2,15 @@
 //! both they and the writer (which reads the row it is about to change) run.
 
 use super::{BUSY_TIMEOUT, STATEMENT_CACHE, run_guarded, sql_error};
-use crate::rows::{self, OperationRow, TransactionRow};
+use crate::rows::{self, OperationRow, PaymentFormRow, SubscriptionRow, TokenRow, TransactionRow};
 use caisse_core::operation::Operation;
+use caisse_core::payment_form::PaymentForm;
 use caisse_core::ports::StoreError;
-use caisse_core::shop::{Shop, ShopId};
+use caisse_core::shop::{LyraCredentials, Shop, ShopId};
+use caisse_core::subscription::{Subscription, SubscriptionStatus};
+use caisse_core::token::PaymentToken;
 use caisse_core::transaction::{Transaction, TransactionKey};
+use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, Row, Statement, params};
 use std::path::PathBuf;
@@ -56,6 +60,13 @@ macro_rules! operations_of {
         )
     };
 }
+
+/// An order's transactions, oldest first (the index `transactions_shop_order`).
+const TRANSACTIONS_BY_ORDER: &str = concat!(
+    "SELECT ",
+    transaction_columns!(),
+    " FROM transactions WHERE shop_id = ?1 AND order_id = ?2 ORDER BY created_at, row_id"
+);
 
 const OPERATIONS_BY_REFERENCE: &str = operations_of!(by_reference!());
 const OPERATIONS_BY_S10: &str = operations_of!(by_s10!());
@@ -263,6 +274,160 @@ pub(super) fn sealed_card(
         Some(row) => Ok(Some(StoredCard { nonce: blob(row, 0)?.to_vec(), ciphertext: blob(row, 1)?.to_vec() })),
         None => Ok(None),
     }
+}
+
+pub(super) fn transactions_by_order(
+    connection: &Connection,
+    shop: &ShopId,
+    order_id: &str,
+) -> Result<Vec<Transaction>, StoreError> {
+    let mut statement = connection.prepare_cached(TRANSACTIONS_BY_ORDER).map_err(sql_error)?;
+    let mut rows = statement.query(params![shop.as_str(), order_id]).map_err(sql_error)?;
+    let mut transactions = Vec::new();
+    while let Some(row) = rows.next().map_err(sql_error)? {
+        transactions.push(transaction_from_row(row)?.1);
+    }
+    Ok(transactions)
+}
+
+pub(super) fn lyra_credentials(connection: &Connection, shop: &ShopId) -> Result<Option<LyraCredentials>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT test_password, production_password, test_hmac_key, production_hmac_key \
+             FROM lyra_credentials WHERE shop_id = ?1",
+        )
+        .map_err(sql_error)?;
+    let mut rows = statement.query(params![shop.as_str()]).map_err(sql_error)?;
+    match rows.next().map_err(sql_error)? {
+        Some(row) => Ok(Some(LyraCredentials {
+            shop_id: shop.clone(),
+            test_password: text(row, 0)?.to_owned(),
+            production_password: text(row, 1)?.to_owned(),
+            test_hmac_key: text(row, 2)?.to_owned(),
+            production_hmac_key: text(row, 3)?.to_owned(),
+        })),
+        None => Ok(None),
+    }
+}
+
+/// A shop's token; another shop's is `None`.
+pub(super) fn token(
+    connection: &Connection,
+    shop: &ShopId,
+    token_id: &str,
+) -> Result<Option<PaymentToken>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT id, shop_id, status, created_at, cancelled_at, details FROM tokens \
+             WHERE id = ?1 AND shop_id = ?2",
+        )
+        .map_err(sql_error)?;
+    let mut rows = statement.query(params![token_id, shop.as_str()]).map_err(sql_error)?;
+    let Some(row) = rows.next().map_err(sql_error)? else {
+        return Ok(None);
+    };
+    TokenRow {
+        id: text(row, 0)?,
+        shop_id: text(row, 1)?,
+        status: text(row, 2)?,
+        created_at: rows::parse_timestamp(text(row, 3)?)?,
+        cancelled_at: optional_timestamp(row, 4)?,
+        details: text(row, 5)?,
+    }
+    .decode()
+    .map(Some)
+}
+
+pub(super) fn payment_form(connection: &Connection, form_token: &str) -> Result<Option<PaymentForm>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT form_token, shop_id, mode, purpose, amount, currency, request, created_at, \
+             expires_at, consumed_at FROM payment_forms WHERE form_token = ?1",
+        )
+        .map_err(sql_error)?;
+    let mut rows = statement.query(params![form_token]).map_err(sql_error)?;
+    let Some(row) = rows.next().map_err(sql_error)? else {
+        return Ok(None);
+    };
+    PaymentFormRow {
+        form_token: text(row, 0)?,
+        shop_id: text(row, 1)?,
+        mode: text(row, 2)?,
+        purpose: text(row, 3)?,
+        amount: integer(row, 4)?,
+        currency: text(row, 5)?,
+        request: text(row, 6)?,
+        created_at: rows::parse_timestamp(text(row, 7)?)?,
+        expires_at: rows::parse_timestamp(text(row, 8)?)?,
+        consumed_at: optional_timestamp(row, 9)?,
+    }
+    .decode()
+    .map(Some)
+}
+
+/// The columns of `subscriptions` every query reads, in `subscription_from_row`'s order.
+macro_rules! subscription_columns {
+    () => {
+        "shop_id, id, token_id, status, next_due_at, created_at, details"
+    };
+}
+
+const SUBSCRIPTION: &str =
+    concat!("SELECT ", subscription_columns!(), " FROM subscriptions WHERE shop_id = ?1 AND id = ?2");
+/// Oldest due first; the index `subscriptions_due` serves both the filter and the order.
+const DUE_SUBSCRIPTIONS: &str = concat!(
+    "SELECT ",
+    subscription_columns!(),
+    " FROM subscriptions WHERE status = ?1 AND next_due_at <= ?2 \
+     ORDER BY next_due_at, shop_id, id LIMIT ?3"
+);
+
+fn subscription_from_row(row: &Row<'_>) -> Result<Subscription, StoreError> {
+    SubscriptionRow {
+        shop_id: text(row, 0)?,
+        id: text(row, 1)?,
+        token_id: text(row, 2)?,
+        status: text(row, 3)?,
+        next_due_at: optional_timestamp(row, 4)?,
+        created_at: rows::parse_timestamp(text(row, 5)?)?,
+        details: text(row, 6)?,
+    }
+    .decode()
+}
+
+pub(super) fn subscription(
+    connection: &Connection,
+    shop: &ShopId,
+    subscription_id: &str,
+) -> Result<Option<Subscription>, StoreError> {
+    let mut statement = connection.prepare_cached(SUBSCRIPTION).map_err(sql_error)?;
+    let mut rows = statement.query(params![shop.as_str(), subscription_id]).map_err(sql_error)?;
+    match rows.next().map_err(sql_error)? {
+        Some(row) => subscription_from_row(row).map(Some),
+        None => Ok(None),
+    }
+}
+
+pub(super) fn due_subscriptions(
+    connection: &Connection,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<Subscription>, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut statement = connection.prepare_cached(DUE_SUBSCRIPTIONS).map_err(sql_error)?;
+    // Stored instants are cut to microseconds: `now` is compared the same way.
+    let now = rows::timestamp_text(rows::stored_instant(now));
+    let active = rows::subscription_status_name(SubscriptionStatus::Active);
+    let mut rows = statement.query(params![active, now, limit]).map_err(sql_error)?;
+    let mut due = Vec::new();
+    while let Some(row) = rows.next().map_err(sql_error)? {
+        due.push(subscription_from_row(row)?);
+    }
+    Ok(due)
+}
+
+fn optional_timestamp(row: &Row<'_>, index: usize) -> Result<Option<DateTime<Utc>>, StoreError> {
+    optional_text(row, index)?.map(rows::parse_timestamp).transpose()
 }
 
 fn value<'r>(row: &'r Row<'_>, index: usize) -> Result<ValueRef<'r>, StoreError> {

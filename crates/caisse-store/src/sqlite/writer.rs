@@ -10,8 +10,14 @@ use super::{BATCH_CHUNK, sql_error};
 use crate::rows::{self, guarded};
 use crate::vault::SealedPan;
 use caisse_core::operation::Operation;
-use caisse_core::ports::{ApplyError, BatchReport, InsertError, StoreError, TransitionFn};
-use caisse_core::shop::{SecretKey, Shop, ShopId};
+use caisse_core::payment_form::PaymentForm;
+use caisse_core::ports::{
+    ApplyError, BatchReport, ChangeError, ChangeFn, InsertError, Installment, InstallmentError, StoreError,
+    TransitionFn,
+};
+use caisse_core::shop::{LyraCredentials, SecretKey, Shop, ShopId};
+use caisse_core::subscription::{Subscription, SubscriptionRefusal};
+use caisse_core::token::{PaymentToken, TokenRefusal};
 use caisse_core::transaction::{self, Transaction, TransactionKey, TransactionStatus, Transition};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, ErrorCode, params};
@@ -70,6 +76,94 @@ pub(super) enum Job {
         now: DateTime<Utc>,
         reply: Reply<Chunk, StoreError>,
     },
+    // The Sogecommerce (Lyra) jobs: rare next to payments, so their larger parts are boxed to
+    // keep every queued job (an `Insert` nearly always) as small as before.
+    SetLyraCredentials {
+        credentials: Box<LyraCredentials>,
+        reply: Reply<(), StoreError>,
+    },
+    InsertToken(Box<NewToken>),
+    ChangeToken {
+        shop: ShopId,
+        token_id: String,
+        change: ChangeFn<PaymentToken, TokenRefusal>,
+        reply: Reply<PaymentToken, ChangeError<TokenRefusal>>,
+    },
+    InsertPaymentForm {
+        form: Box<PaymentForm>,
+        /// The form's request as JSON, computed by the caller.
+        request: String,
+        reply: Reply<(), StoreError>,
+    },
+    InsertSubscription {
+        subscription: Box<Subscription>,
+        /// `rows::subscription_details_json`, computed by the caller.
+        details: String,
+        reply: Reply<(), InsertError>,
+    },
+    ChangeSubscription {
+        shop: ShopId,
+        subscription_id: String,
+        change: ChangeFn<Subscription, SubscriptionRefusal>,
+        reply: Reply<Subscription, ChangeError<SubscriptionRefusal>>,
+    },
+    RecordInstallment(Box<NewInstallment>),
+}
+
+/// A token to insert, with what comes with it.
+pub(super) struct NewToken {
+    pub(super) token: PaymentToken,
+    /// `rows::token_details_json`, computed by the caller.
+    pub(super) details: String,
+    /// The VERIFICATION transaction, its first operation and its `rows::details_json`.
+    pub(super) verification: Option<(Transaction, Operation, String)>,
+    pub(super) card: Option<SealedCard>,
+    pub(super) reply: Reply<PaymentToken, InsertError>,
+}
+
+pub(super) struct NewInstallment {
+    pub(super) installment: Installment,
+    /// `rows::details_json` of the installment's transaction, computed by the caller.
+    pub(super) transaction_details: String,
+    /// `rows::subscription_details_json` of the subscription as it becomes.
+    pub(super) subscription_details: String,
+    pub(super) reply: Reply<Transaction, InstallmentError>,
+}
+
+/// The errors jobs answer with, built from a store error (a failed statement, a rolled back
+/// group).
+pub(super) trait FromStore {
+    fn from_store(error: StoreError) -> Self;
+}
+
+impl FromStore for StoreError {
+    fn from_store(error: StoreError) -> Self {
+        error
+    }
+}
+
+impl FromStore for InsertError {
+    fn from_store(error: StoreError) -> Self {
+        InsertError::Store(error)
+    }
+}
+
+impl FromStore for ApplyError {
+    fn from_store(error: StoreError) -> Self {
+        ApplyError::Store(error)
+    }
+}
+
+impl<R> FromStore for ChangeError<R> {
+    fn from_store(error: StoreError) -> Self {
+        ChangeError::Store(error)
+    }
+}
+
+impl FromStore for InstallmentError {
+    fn from_store(error: StoreError) -> Self {
+        InstallmentError::Insert(InsertError::Store(error))
+    }
 }
 
 /// The handle callers hold. Dropping the last one stops the writer once its queue is empty.
@@ -92,12 +186,12 @@ impl Writer {
     }
 
     /// Sends the job `make` builds and waits for its result, which is on disk when it comes.
-    pub(super) async fn submit<T, E: From<StoreError>>(&self, make: impl FnOnce(Reply<T, E>) -> Job) -> Result<T, E> {
+    pub(super) async fn submit<T, E: FromStore>(&self, make: impl FnOnce(Reply<T, E>) -> Job) -> Result<T, E> {
         let (reply, result) = oneshot::channel();
         if self.jobs.send(make(reply)).await.is_err() {
-            return Err(stopped().into());
+            return Err(E::from_store(stopped()));
         }
-        result.await.unwrap_or_else(|_| Err(stopped().into()))
+        result.await.unwrap_or_else(|_| Err(E::from_store(stopped())))
     }
 }
 
@@ -188,9 +282,10 @@ fn run_job(connection: &Connection, group: &mut Group, job: Job) -> Done {
         Job::Insert { transaction, operation, card, details, reply } => {
             Done::Insert(reply, insert_in_group(connection, group, transaction, operation, card, &details))
         }
-        Job::Apply { shop, key, transition, reply } => {
-            Done::Apply(reply, savepoint(connection, group, |_| apply(connection, &shop, &key, transition)))
-        }
+        Job::Apply { shop, key, transition, reply } => Done::Apply(
+            reply,
+            Box::new(savepoint(connection, group, |group| apply(connection, group, &shop, &key, transition))),
+        ),
         Job::CreateShop { shop, reply } => {
             Done::Unit(reply, savepoint(connection, group, |_| create_shop(connection, &shop)))
         }
@@ -200,22 +295,56 @@ fn run_job(connection: &Connection, group: &mut Group, job: Job) -> Done {
         Job::Settle { today, now, reply } => {
             Done::Settle(reply, savepoint(connection, group, |_| settle_chunk(connection, today, now)))
         }
+        Job::SetLyraCredentials { credentials, reply } => {
+            Done::Unit(reply, savepoint(connection, group, |_| set_lyra_credentials(connection, &credentials)))
+        }
+        Job::InsertToken(job) => {
+            let NewToken { token, details, verification, card, reply } = *job;
+            let result = savepoint(connection, group, |group| {
+                insert_token(connection, group, token, &details, verification, card)
+            });
+            Done::Token(reply, result)
+        }
+        Job::ChangeToken { shop, token_id, change, reply } => Done::TokenChange(
+            reply,
+            savepoint(connection, group, |_| change_token(connection, &shop, &token_id, change)),
+        ),
+        Job::InsertPaymentForm { form, request, reply } => {
+            Done::Unit(reply, savepoint(connection, group, |_| insert_payment_form(connection, &form, &request)))
+        }
+        Job::InsertSubscription { subscription, details, reply } => Done::SubscriptionInsert(
+            reply,
+            savepoint(connection, group, |_| insert_subscription(connection, &subscription, &details)),
+        ),
+        Job::ChangeSubscription { shop, subscription_id, change, reply } => Done::SubscriptionChange(
+            reply,
+            Box::new(savepoint(connection, group, |_| {
+                change_subscription(connection, &shop, &subscription_id, change)
+            })),
+        ),
+        Job::RecordInstallment(job) => {
+            let NewInstallment { installment, transaction_details, subscription_details, reply } = *job;
+            let result = savepoint(connection, group, |group| {
+                record_installment(connection, group, installment, &transaction_details, &subscription_details)
+            });
+            Done::Installment(reply, result)
+        }
     }
 }
 
 /// Runs one job in its own savepoint: kept if it succeeds, rolled back if it fails or panics.
-fn savepoint<T, E: From<StoreError>>(
+fn savepoint<T, E: FromStore>(
     connection: &Connection,
     group: &mut Group,
     body: impl FnOnce(&mut Group) -> Result<T, E>,
 ) -> Result<T, E> {
     if let Err(error) = execute(connection, "SAVEPOINT job") {
         group.broken = true;
-        return Err(error.into());
+        return Err(E::from_store(error));
     }
     let result = match guarded(|| body(group)) {
         Ok(result) => result,
-        Err(panicked) => Err(panicked.into()),
+        Err(panicked) => Err(E::from_store(panicked)),
     };
     let closed = if result.is_ok() {
         execute(connection, "RELEASE job")
@@ -224,7 +353,7 @@ fn savepoint<T, E: From<StoreError>>(
     };
     if let Err(error) = closed {
         group.broken = true;
-        return Err(error.into());
+        return Err(E::from_store(error));
     }
     result
 }
@@ -254,13 +383,22 @@ fn insert_in_group(
     result
 }
 
-/// A job's result, held until its group is committed.
+/// A job's result, held until its group is committed. Results larger than an insert's are
+/// boxed, so that holding a group's results costs what it did before they existed.
 enum Done {
     Insert(Reply<Transaction, InsertError>, Result<Transaction, InsertError>),
-    Apply(Reply<Transition, ApplyError>, Result<Transition, ApplyError>),
+    Apply(Reply<Transition, ApplyError>, Box<Result<Transition, ApplyError>>),
     Unit(Reply<(), StoreError>, Result<(), StoreError>),
     Key(Reply<SecretKey, StoreError>, Result<SecretKey, StoreError>),
     Settle(Reply<Chunk, StoreError>, Result<Chunk, StoreError>),
+    Token(Reply<PaymentToken, InsertError>, Result<PaymentToken, InsertError>),
+    TokenChange(Reply<PaymentToken, ChangeError<TokenRefusal>>, Result<PaymentToken, ChangeError<TokenRefusal>>),
+    SubscriptionInsert(Reply<(), InsertError>, Result<(), InsertError>),
+    SubscriptionChange(
+        Reply<Subscription, ChangeError<SubscriptionRefusal>>,
+        Box<Result<Subscription, ChangeError<SubscriptionRefusal>>>,
+    ),
+    Installment(Reply<Transaction, InstallmentError>, Result<Transaction, InstallmentError>),
 }
 
 impl Done {
@@ -268,20 +406,27 @@ impl Done {
         let error = || StoreError::Unavailable(failure.to_owned());
         match job {
             Job::Insert { reply, .. } => Done::Insert(reply, Err(error().into())),
-            Job::Apply { reply, .. } => Done::Apply(reply, Err(error().into())),
+            Job::Apply { reply, .. } => Done::Apply(reply, Box::new(Err(error().into()))),
             Job::CreateShop { reply, .. } => Done::Unit(reply, Err(error())),
             Job::AddKey { reply, .. } => Done::Key(reply, Err(error())),
             Job::Settle { reply, .. } => Done::Settle(reply, Err(error())),
+            Job::SetLyraCredentials { reply, .. } => Done::Unit(reply, Err(error())),
+            Job::InsertToken(job) => Done::Token(job.reply, Err(error().into())),
+            Job::ChangeToken { reply, .. } => Done::TokenChange(reply, Err(error().into())),
+            Job::InsertPaymentForm { reply, .. } => Done::Unit(reply, Err(error())),
+            Job::InsertSubscription { reply, .. } => Done::SubscriptionInsert(reply, Err(error().into())),
+            Job::ChangeSubscription { reply, .. } => Done::SubscriptionChange(reply, Box::new(Err(error().into()))),
+            Job::RecordInstallment(job) => Done::Installment(job.reply, Err(InstallmentError::from_store(error()))),
         }
     }
 
     /// Replies. If the group did not commit (`failure`), a job that succeeded in it did not
     /// happen: it gets the failure instead. A caller that went away is not an error.
     fn deliver(self, failure: Option<&str>) {
-        fn settle<T, E: From<StoreError>>(reply: Reply<T, E>, result: Result<T, E>, failure: Option<&str>) {
+        fn settle<T, E: FromStore>(reply: Reply<T, E>, result: Result<T, E>, failure: Option<&str>) {
             let result = match (result, failure) {
                 (Ok(_), Some(failure)) => {
-                    Err(StoreError::Unavailable(format!("sqlite commit failed: {failure}")).into())
+                    Err(E::from_store(StoreError::Unavailable(format!("sqlite commit failed: {failure}"))))
                 }
                 (result, _) => result,
             };
@@ -289,10 +434,15 @@ impl Done {
         }
         match self {
             Done::Insert(reply, result) => settle(reply, result, failure),
-            Done::Apply(reply, result) => settle(reply, result, failure),
+            Done::Apply(reply, result) => settle(reply, *result, failure),
             Done::Unit(reply, result) => settle(reply, result, failure),
             Done::Key(reply, result) => settle(reply, result, failure),
             Done::Settle(reply, result) => settle(reply, result, failure),
+            Done::Token(reply, result) => settle(reply, result, failure),
+            Done::TokenChange(reply, result) => settle(reply, result, failure),
+            Done::SubscriptionInsert(reply, result) => settle(reply, result, failure),
+            Done::SubscriptionChange(reply, result) => settle(reply, *result, failure),
+            Done::Installment(reply, result) => settle(reply, result, failure),
         }
     }
 }
@@ -336,13 +486,30 @@ fn insert(
     let row_id = group.next_row_id(connection)?;
     transaction.s10_transaction_id = rows::s10_of(row_id);
     let created_at = rows::timestamp_text(transaction.created_at);
+    insert_transaction_row(connection, row_id, &transaction, &created_at, details)?;
+    *wrote = true;
+    insert_operation(connection, &operation)?;
+    if let Some(card) = card {
+        insert_card(connection, &transaction.shop_id, &card, &created_at)?;
+    }
+    Ok(transaction)
+}
+
+/// Writes a new transaction's row under `row_id` (its s10 id already derived from it).
+fn insert_transaction_row(
+    connection: &Connection,
+    row_id: i64,
+    transaction: &Transaction,
+    created_at: &str,
+    details: &str,
+) -> Result<(), InsertError> {
     let mut statement = connection
         .prepare_cached(
             "INSERT INTO transactions (row_id, id, shop_id, reference, s10_transaction_id, \
              s10_date, kind, status, currency, origin_amount, amount, refunded_amount, \
              capture_mode, capture_day, capture_date, created_at, last_operation, \
-             last_operation_at, details) VALUES \
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+             last_operation_at, details, order_id) VALUES \
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
         )
         .map_err(sql_error)?;
     statement
@@ -366,6 +533,7 @@ fn insert(
             transaction.last_operation.as_str(),
             rows::timestamp_text(transaction.last_operation_at),
             details,
+            rows::order_id(transaction),
         ])
         .map_err(|error| {
             if constraint_failed(&error, "transactions.shop_id, transactions.reference") {
@@ -374,26 +542,44 @@ fn insert(
                 write_error(error).into()
             }
         })?;
-    *wrote = true;
+    Ok(())
+}
+
+fn insert_card(connection: &Connection, shop: &ShopId, card: &SealedCard, created_at: &str) -> Result<(), StoreError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO cards (card_id, shop_id, nonce, ciphertext, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                card.card_id,
+                shop.as_str(),
+                card.sealed.nonce.as_slice(),
+                card.sealed.ciphertext,
+                created_at,
+            ])
+        })
+        .map(|_| ())
+        .map_err(write_error)
+}
+
+/// Inserts a transaction and its first operation inside a job's savepoint (a verification,
+/// an installment, a refund's credit): no card of its own, a row id of the group's.
+fn insert_new(
+    connection: &Connection,
+    group: &mut Group,
+    transaction: Transaction,
+    operation: Operation,
+    details: &str,
+) -> Result<(Transaction, Operation), InsertError> {
+    let (mut transaction, operation) = rows::checked_new(transaction, operation)?;
+    let row_id = group.next_row_id(connection)?;
+    transaction.s10_transaction_id = rows::s10_of(row_id);
+    let created_at = rows::timestamp_text(transaction.created_at);
+    insert_transaction_row(connection, row_id, &transaction, &created_at, details)?;
     insert_operation(connection, &operation)?;
-    if let Some(card) = card {
-        connection
-            .prepare_cached(
-                "INSERT INTO cards (card_id, shop_id, nonce, ciphertext, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    card.card_id,
-                    transaction.shop_id.as_str(),
-                    card.sealed.nonce.as_slice(),
-                    card.sealed.ciphertext,
-                    created_at,
-                ])
-            })
-            .map_err(write_error)?;
-    }
-    Ok(transaction)
+    Ok((transaction, operation))
 }
 
 fn insert_operation(connection: &Connection, operation: &Operation) -> Result<(), StoreError> {
@@ -434,7 +620,7 @@ fn update(
             "UPDATE transactions SET kind = ?2, status = ?3, currency = ?4, origin_amount = ?5, \
              amount = ?6, refunded_amount = ?7, capture_mode = ?8, capture_day = ?9, \
              capture_date = ?10, last_operation = ?11, last_operation_at = ?12, \
-             details = COALESCE(?13, details) WHERE row_id = ?1",
+             details = COALESCE(?13, details), order_id = ?14 WHERE row_id = ?1",
         )
         .and_then(|mut statement| {
             statement.execute(params![
@@ -451,6 +637,7 @@ fn update(
                 updated.last_operation.as_str(),
                 rows::timestamp_text(updated.last_operation_at),
                 details,
+                rows::order_id(updated),
             ])
         })
         .map_err(write_error)?;
@@ -462,6 +649,7 @@ fn update(
 
 fn apply(
     connection: &Connection,
+    group: &mut Group,
     shop: &ShopId,
     key: &TransactionKey,
     transition: TransitionFn,
@@ -469,9 +657,20 @@ fn apply(
     let Some((row_id, current)) = read::find_transaction(connection, shop, key)? else {
         return Err(ApplyError::NotFound);
     };
-    let transition = rows::checked_transition(&current, transition(&current)?)?;
+    let mut transition = rows::checked_transition(&current, transition(&current)?)?;
     update(connection, row_id, &current, &transition.updated)?;
     insert_operation(connection, &transition.operation)?;
+    if let Some((spawned, operation)) = transition.spawned.take() {
+        // A refund's CREDIT: in the job's savepoint with the parent's update, its card the
+        // parent's vault entry. Its reference cannot clash with a merchant's (see
+        // `CREDIT_REFERENCE_PREFIX`): a clash is a bug, reported as such.
+        let details = rows::details_json(&spawned)?;
+        let stored = insert_new(connection, group, spawned, operation, &details).map_err(|error| match error {
+            InsertError::DuplicateReference => StoreError::AlreadyExists,
+            InsertError::Store(error) => error,
+        })?;
+        transition.spawned = Some(stored);
+    }
     Ok(transition)
 }
 
@@ -557,4 +756,233 @@ fn settle_chunk(connection: &Connection, today: NaiveDate, now: DateTime<Utc>) -
         rows::count_settled(&mut report, transition.operation.name);
     }
     Ok(Chunk { report, candidates: candidates.len() })
+}
+
+// --- Sogecommerce (Lyra) -------------------------------------------------------------------
+
+fn set_lyra_credentials(connection: &Connection, credentials: &LyraCredentials) -> Result<(), StoreError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO lyra_credentials (shop_id, test_password, production_password, \
+             test_hmac_key, production_hmac_key, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT (shop_id) DO UPDATE SET test_password = excluded.test_password, \
+             production_password = excluded.production_password, \
+             test_hmac_key = excluded.test_hmac_key, \
+             production_hmac_key = excluded.production_hmac_key, updated_at = excluded.updated_at",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                credentials.shop_id.as_str(),
+                credentials.test_password,
+                credentials.production_password,
+                credentials.test_hmac_key,
+                credentials.production_hmac_key,
+                rows::timestamp_text(Utc::now()),
+            ])
+        })
+        .map(|_| ())
+        .map_err(write_error)
+}
+
+fn insert_token(
+    connection: &Connection,
+    group: &mut Group,
+    token: PaymentToken,
+    details: &str,
+    verification: Option<(Transaction, Operation, String)>,
+    card: Option<SealedCard>,
+) -> Result<PaymentToken, InsertError> {
+    let token = rows::as_stored_token(token);
+    if let Some((transaction, _, _)) = &verification {
+        rows::check_same_shop("a token's verification", &token.shop_id, &transaction.shop_id)?;
+    }
+    // The token first: a clash on its id is the duplicate the caller is told about.
+    connection
+        .prepare_cached(
+            "INSERT INTO tokens (id, shop_id, status, created_at, cancelled_at, details) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                token.id,
+                token.shop_id.as_str(),
+                token.status.as_str(),
+                rows::timestamp_text(token.created_at),
+                token.cancelled_at.map(rows::timestamp_text),
+                details,
+            ])
+        })
+        .map_err(|error| {
+            if constraint_failed(&error, "tokens.id") {
+                InsertError::DuplicateReference
+            } else {
+                write_error(error).into()
+            }
+        })?;
+    if let Some(card) = card {
+        insert_card(connection, &token.shop_id, &card, &rows::timestamp_text(token.created_at))?;
+    }
+    if let Some((transaction, operation, details)) = verification {
+        insert_new(connection, group, transaction, operation, &details)?;
+    }
+    Ok(token)
+}
+
+/// Writes a token's changeable columns over its row.
+fn write_token(connection: &Connection, token: &PaymentToken) -> Result<(), StoreError> {
+    let details = rows::token_details_json(token)?;
+    let changed = connection
+        .prepare_cached(
+            "UPDATE tokens SET status = ?3, created_at = ?4, cancelled_at = ?5, details = ?6 \
+             WHERE id = ?1 AND shop_id = ?2",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                token.id,
+                token.shop_id.as_str(),
+                token.status.as_str(),
+                rows::timestamp_text(token.created_at),
+                token.cancelled_at.map(rows::timestamp_text),
+                details,
+            ])
+        })
+        .map_err(write_error)?;
+    if changed != 1 {
+        return Err(StoreError::Corrupt(format!("token {} vanished while locked", token.id)));
+    }
+    Ok(())
+}
+
+/// Runs `change` on the token as the writer (the only one) sees it, and writes the result.
+fn change_token(
+    connection: &Connection,
+    shop: &ShopId,
+    token_id: &str,
+    change: ChangeFn<PaymentToken, TokenRefusal>,
+) -> Result<PaymentToken, ChangeError<TokenRefusal>> {
+    let Some(current) = read::token(connection, shop, token_id)? else {
+        return Err(ChangeError::NotFound);
+    };
+    let changed = rows::as_stored_token(change(&current).map_err(ChangeError::Refused)?);
+    rows::check_renamed("token", (&current.shop_id, &current.id), (&changed.shop_id, &changed.id))?;
+    write_token(connection, &changed)?;
+    Ok(changed)
+}
+
+fn insert_payment_form(connection: &Connection, form: &PaymentForm, request: &str) -> Result<(), StoreError> {
+    let form = rows::as_stored_form(form);
+    let amount = rows::amount_column(form.amount)?;
+    connection
+        .prepare_cached(
+            "INSERT INTO payment_forms (form_token, shop_id, mode, purpose, amount, currency, \
+             request, created_at, expires_at, consumed_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                form.form_token,
+                form.shop_id.as_str(),
+                form.mode.as_str(),
+                rows::purpose_name(form.purpose),
+                amount,
+                form.currency.alpha_code(),
+                request,
+                rows::timestamp_text(form.created_at),
+                rows::timestamp_text(form.expires_at),
+                form.consumed_at.map(rows::timestamp_text),
+            ])
+        })
+        .map(|_| ())
+        .map_err(write_error)
+}
+
+fn insert_subscription(connection: &Connection, subscription: &Subscription, details: &str) -> Result<(), InsertError> {
+    let subscription = rows::as_stored_subscription(subscription.clone());
+    connection
+        .prepare_cached(
+            "INSERT INTO subscriptions (shop_id, id, token_id, status, next_due_at, created_at, details) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                subscription.shop_id.as_str(),
+                subscription.id,
+                subscription.token_id,
+                rows::subscription_status_name(subscription.status),
+                subscription.next_due_at.map(rows::timestamp_text),
+                rows::timestamp_text(subscription.created_at),
+                details,
+            ])
+        })
+        .map(|_| ())
+        .map_err(|error| {
+            if constraint_failed(&error, "subscriptions.shop_id, subscriptions.id") {
+                InsertError::DuplicateReference
+            } else {
+                write_error(error).into()
+            }
+        })
+}
+
+/// Writes a subscription's changeable columns over its row.
+fn write_subscription(connection: &Connection, subscription: &Subscription, details: &str) -> Result<(), StoreError> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE subscriptions SET token_id = ?3, status = ?4, next_due_at = ?5, created_at = ?6, \
+             details = ?7 WHERE shop_id = ?1 AND id = ?2",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                subscription.shop_id.as_str(),
+                subscription.id,
+                subscription.token_id,
+                rows::subscription_status_name(subscription.status),
+                subscription.next_due_at.map(rows::timestamp_text),
+                rows::timestamp_text(subscription.created_at),
+                details,
+            ])
+        })
+        .map_err(write_error)?;
+    if changed != 1 {
+        return Err(StoreError::Corrupt(format!("subscription {} vanished while locked", subscription.id)));
+    }
+    Ok(())
+}
+
+fn change_subscription(
+    connection: &Connection,
+    shop: &ShopId,
+    subscription_id: &str,
+    change: ChangeFn<Subscription, SubscriptionRefusal>,
+) -> Result<Subscription, ChangeError<SubscriptionRefusal>> {
+    let Some(current) = read::subscription(connection, shop, subscription_id)? else {
+        return Err(ChangeError::NotFound);
+    };
+    let changed = rows::as_stored_subscription(change(&current).map_err(ChangeError::Refused)?);
+    rows::check_renamed("subscription", (&current.shop_id, &current.id), (&changed.shop_id, &changed.id))?;
+    write_subscription(connection, &changed, &rows::subscription_details_json(&changed)?)?;
+    Ok(changed)
+}
+
+/// Inserts an installment's transaction and moves its subscription on, unless the
+/// subscription's `next_due_at` is no longer the one the installment was computed for.
+fn record_installment(
+    connection: &Connection,
+    group: &mut Group,
+    installment: Installment,
+    transaction_details: &str,
+    subscription_details: &str,
+) -> Result<Transaction, InstallmentError> {
+    let Installment { transaction, operation, expected_due_at, subscription } = installment;
+    let subscription = rows::as_stored_subscription(subscription);
+    rows::check_same_shop("an installment", &subscription.shop_id, &transaction.shop_id).map_err(InsertError::from)?;
+    let current = read::subscription(connection, &subscription.shop_id, &subscription.id)
+        .map_err(InsertError::from)?
+        .ok_or(InsertError::Store(StoreError::NotFound))?;
+    if current.next_due_at != Some(rows::stored_instant(expected_due_at)) {
+        return Err(InstallmentError::AlreadyRecorded);
+    }
+    let (stored, _) = insert_new(connection, group, transaction, operation, transaction_details)?;
+    write_subscription(connection, &subscription, subscription_details).map_err(InsertError::from)?;
+    Ok(stored)
 }

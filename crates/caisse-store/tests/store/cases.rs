@@ -20,12 +20,16 @@ const SEEDED: [(&str, &str); 6] = [
     ("002001000000003", "002001000000003_KEY1"),
     ("002001000000004", "002001000000004_KEY1"),
 ];
-const SHOP: &str = "011223344550000";
-const OTHER_SHOP: &str = "002001000000001";
-const UNKNOWN_SHOP: &str = "999999999999999";
-const EUR: Currency = Currency::EUR;
+/// The Sogecommerce (Lyra) test shops of PROTOCOLS.md section 2.
+pub const LYRA_SEEDED: [&str; 2] = ["61881992", "69876357"];
+pub const SHOP: &str = "011223344550000";
+pub const OTHER_SHOP: &str = "002001000000001";
+pub const UNKNOWN_SHOP: &str = "999999999999999";
+pub const EUR: Currency = Currency::EUR;
 
-fn reference(text: &str) -> TransactionKey {
+pub use crate::lyra::*;
+
+pub fn reference(text: &str) -> TransactionKey {
     TransactionKey::Reference(text.to_owned())
 }
 
@@ -39,7 +43,8 @@ pub async fn seeded_shops_and_keys(db: &Db) {
         assert_eq!(seeded.keys, vec![expected], "{id}");
     }
     let listed = store.list_shops().await.unwrap();
-    let mut expected_ids: Vec<&str> = SEEDED.iter().map(|(id, _)| *id).collect();
+    // The Lyra test shops are listed too, without Sips keys.
+    let mut expected_ids: Vec<&str> = SEEDED.iter().map(|(id, _)| *id).chain(LYRA_SEEDED).collect();
     expected_ids.sort_unstable();
     let listed_ids: Vec<&str> = listed.iter().map(|shop| shop.id.as_str()).collect();
     assert_eq!(listed_ids, expected_ids);
@@ -67,7 +72,7 @@ pub async fn create_shop_once(db: &Db) {
     assert_eq!(store.shop(&new.id).await.unwrap().as_ref(), Some(&new));
     let seeded = store.shop(&shop(SHOP)).await.unwrap().unwrap();
     assert!(matches!(store.create_shop(&seeded).await, Err(StoreError::AlreadyExists)));
-    assert_eq!(store.list_shops().await.unwrap().len(), SEEDED.len() + 1);
+    assert_eq!(store.list_shops().await.unwrap().len(), SEEDED.len() + LYRA_SEEDED.len() + 1);
 }
 
 pub async fn add_key_gives_the_next_version(db: &Db) {

@@ -4,9 +4,11 @@
 use caisse_core::card::{CardBrand, CardExpiry, CardSummary};
 use caisse_core::operation::{Operation, OperationName};
 use caisse_core::ports::{NewCard, Store, StoreError};
+use caisse_core::subscription::{self, NewSubscription, Subscription};
+use caisse_core::token::{PaymentToken, TokenMethod, TokenStatus};
 use caisse_core::transaction::{self, AuthorisationDetails, OrderDetails};
 use caisse_core::{
-    Amount, CaptureMode, Currency, Pan, ShopId, Transaction, TransactionId, TransactionKind, TransactionStatus,
+    Amount, CaptureMode, Currency, Mode, Pan, ShopId, Transaction, TransactionId, TransactionKind, TransactionStatus,
 };
 use caisse_store::{OpenOptions, VaultKey};
 use chrono::{DateTime, TimeZone, Utc};
@@ -217,9 +219,68 @@ pub fn new_transaction(
             guarantee_indicator: Some("Y".into()),
             holder_authent_status: None,
             card_csc_result_code: None,
+            network_transaction_id: None,
         },
         order,
         source_id: None,
+        mode: Mode::Test,
+        parent_id: None,
+        token_id: None,
+        subscription_id: None,
     };
     (transaction, operation, Some(NewCard { pan, summary }))
+}
+
+/// A card token of `shop_id` and the zero-amount VERIFICATION that created it, with its card.
+pub fn new_token(shop_id: &str, now: DateTime<Utc>) -> (PaymentToken, (Transaction, Operation), NewCard) {
+    let token_id = transaction::new_uuid();
+    let (mut verification, mut operation, card) =
+        new_transaction(shop_id, &token_id, TransactionStatus::Captured, 0, now);
+    let card = card.unwrap();
+    verification.kind = TransactionKind::Verification;
+    verification.capture_mode = CaptureMode::Immediate;
+    verification.token_id = Some(token_id.clone());
+    verification.mode = Mode::Production;
+    verification.authorisation.network_transaction_id = Some(format!("NTI{}", &token_id[..12]));
+    operation.amount = Amount::ZERO;
+    let mut customer = serde_json::Map::new();
+    customer.insert("email".into(), serde_json::json!("client@example.com"));
+    customer.insert("reference".into(), serde_json::json!("CUST-1"));
+    let token = PaymentToken {
+        id: token_id,
+        shop_id: shop(shop_id),
+        mode: Mode::Production,
+        status: TokenStatus::Active,
+        method: TokenMethod::Card { card: card.summary.clone() },
+        initial_issuer_transaction_identifier: verification.authorisation.network_transaction_id.clone(),
+        customer,
+        created_at: now,
+        cancelled_at: None,
+    };
+    (token, (verification, operation), card)
+}
+
+/// A subscription of `shop_id` on `token_id`, daily from `effect_date` (whole seconds).
+pub fn new_subscription(shop_id: &str, id: &str, token_id: &str, effect_date: DateTime<Utc>) -> Subscription {
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("plan".into(), serde_json::json!("gold ✓"));
+    subscription::create(
+        NewSubscription {
+            id: id.to_owned(),
+            shop_id: shop(shop_id),
+            mode: Mode::Test,
+            token_id: token_id.to_owned(),
+            amount: Amount(1500),
+            currency: Currency::EUR,
+            initial_amount: Some(Amount(500)),
+            initial_amount_number: 1,
+            effect_date,
+            rrule: "RRULE:FREQ=DAILY;COUNT=5".into(),
+            order_id: Some(format!("order-{id}")),
+            description: Some("Abonnement".into()),
+            metadata,
+        },
+        at(),
+    )
+    .expect("a valid rule")
 }

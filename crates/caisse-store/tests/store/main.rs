@@ -4,6 +4,7 @@
 
 mod cases;
 mod harness;
+mod lyra;
 mod single;
 
 /// Runs each case on both backends, on a multi-threaded runtime so that concurrent cases
@@ -52,4 +53,17 @@ on_both_backends!(
     reveal_pan_round_trips_and_the_pan_is_stored_encrypted,
     wrong_vault_key_fails_to_decrypt,
     data_survives_reopening,
+    new_transaction_fields_round_trip,
+    rows_without_the_new_fields_still_read,
+    refund_inserts_its_credit,
+    concurrent_refunds_insert_one_credit_each,
+    transactions_by_order_lists_oldest_first,
+    lyra_credentials_are_seeded_and_set,
+    token_with_verification_and_card,
+    change_token_cancels_and_reactivates,
+    payment_form_round_trips,
+    subscriptions_insert_read_and_change,
+    due_subscriptions_oldest_first,
+    record_installment_once,
+    concurrent_installments_record_one,
 );

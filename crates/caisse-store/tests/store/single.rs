@@ -66,7 +66,7 @@ async fn postgres_schema_from_the_url() {
     let schema = db.schema().unwrap().to_owned();
     let url = format!("{}?options=-csearch_path%3D{schema}", db.url());
     let store = caisse_store::open(&url, VaultKey::generate()).await.unwrap();
-    assert_eq!(store.list_shops().await.unwrap().len(), 6);
+    assert_eq!(store.list_shops().await.unwrap().len(), 8);
     let (transaction, operation, card) =
         new_transaction("011223344550000", "URL", TransactionStatus::Captured, 100, at());
     store.insert_transaction(transaction, operation, card).await.unwrap();
@@ -78,7 +78,21 @@ async fn postgres_schema_from_the_url() {
         ))
         .await;
     let tables: Vec<String> = tables.into_iter().map(|name| String::from_utf8(name).unwrap()).collect();
-    assert_eq!(tables, ["cards", "operations", "schema_migrations", "shops", "sips_keys", "transactions"]);
+    assert_eq!(
+        tables,
+        [
+            "cards",
+            "lyra_credentials",
+            "operations",
+            "payment_forms",
+            "schema_migrations",
+            "shops",
+            "sips_keys",
+            "subscriptions",
+            "tokens",
+            "transactions"
+        ]
+    );
 }
 
 #[tokio::test]

@@ -10,12 +10,19 @@ use crate::ports::{
     Acquirer, ApplyError, AuthorisationDecision, AuthorisationRequest, BatchReport, InsertError, NewCard, Store,
     StoreError,
 };
-use crate::shop::ShopId;
+use crate::shop::{Mode, ShopId};
 use crate::transaction::{
     self, AuthorisationDetails, CaptureMode, OrderDetails, Refusal, Transaction, TransactionId, TransactionKey,
     TransactionKind, TransactionStatus, Transition,
 };
 use std::sync::Arc;
+
+mod orders;
+mod subscriptions;
+mod tokens;
+
+pub use subscriptions::{InstallmentReport, SubscriptionError};
+pub use tokens::{Registered, TokenError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
@@ -83,7 +90,7 @@ impl Payments {
     }
 
     pub async fn authorise(&self, command: Authorise) -> Result<Authorised, PaymentError> {
-        let Authorise { shop_id, reference, amount, currency, capture_mode, capture_day, card, order } = command;
+        let Authorise { shop_id, reference, amount, currency, capture_mode, capture_day, card, order, mode } = command;
         let new = NewTransaction {
             shop_id,
             reference,
@@ -95,12 +102,15 @@ impl Payments {
             order,
             source_id: None,
             first_operation: OperationName::Author,
+            mode,
+            token_id: None,
+            subscription_id: None,
         };
         self.authorise_card(new, &card).await
     }
 
     pub async fn credit_holder(&self, command: CreditHolder) -> Result<Authorised, PaymentError> {
-        let CreditHolder { shop_id, reference, amount, currency, card, order } = command;
+        let CreditHolder { shop_id, reference, amount, currency, card, order, mode } = command;
         let new = NewTransaction {
             shop_id,
             reference,
@@ -112,6 +122,9 @@ impl Payments {
             order,
             source_id: None,
             first_operation: OperationName::CreditHolder,
+            mode,
+            token_id: None,
+            subscription_id: None,
         };
         self.authorise_card(new, &card).await
     }
@@ -138,6 +151,9 @@ impl Payments {
             order,
             source_id: Some(source.id.clone()),
             first_operation: OperationName::Duplicate,
+            mode: command.mode,
+            token_id: source.token_id.clone(),
+            subscription_id: None,
         };
         self.authorise_card(new, &card).await
     }
@@ -186,8 +202,8 @@ impl Payments {
         let change = Box::new(move |tx: &Transaction| {
             let mut transition = transaction::refund(tx, amount, currency, now)?;
             if let Some(decision) = decision {
-                transition.operation.authorisation_id = decision.authorisation_id;
-                transition.operation.acquirer_response_code = Some(decision.acquirer_response_code);
+                transition
+                    .record_acquirer_answer(&decision.acquirer_response_code, decision.authorisation_id.as_deref());
             }
             Ok(transition)
         });
@@ -209,7 +225,49 @@ impl Payments {
     }
 
     async fn authorise_card(&self, new: NewTransaction, card: &CardInput) -> Result<Authorised, PaymentError> {
+        self.authorise_with(new, card, None).await
+    }
+
+    /// Asks the acquirer, then stores the transaction with its answer. `vault_entry`: the
+    /// card's existing vault entry (a token's); without one the card gets a new entry.
+    async fn authorise_with(
+        &self,
+        new: NewTransaction,
+        card: &CardInput,
+        vault_entry: Option<CardSummary>,
+    ) -> Result<Authorised, PaymentError> {
         let now = self.clock.now();
+        let decision = self.ask_acquirer(&new, card, now).await?;
+        let (summary, new_card) = match vault_entry {
+            Some(summary) => (summary, None),
+            None => {
+                let summary = summary_of(card, &decision);
+                (summary.clone(), Some(NewCard { pan: card.pan.clone(), summary }))
+            }
+        };
+        let (transaction, operation) = new.into_transaction(&decision, summary, now);
+        // transactionReference uniqueness is the store's unique index, checked in the same
+        // database transaction as the insert: no extra read on the hot path, and no race
+        // between two caisse instances. A duplicate's authorisation is reversed.
+        let stored = match self.store.insert_transaction(transaction, operation, new_card).await {
+            Ok(stored) => stored,
+            Err(error) => {
+                if decision.is_accepted() {
+                    self.acquirer.reverse(&decision).await;
+                }
+                return Err(error.into());
+            }
+        };
+        stored.assert_invariants();
+        Ok(Authorised { transaction: stored, decision })
+    }
+
+    async fn ask_acquirer(
+        &self,
+        new: &NewTransaction,
+        card: &CardInput,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<AuthorisationDecision, PaymentError> {
         let request = AuthorisationRequest {
             pan: &card.pan,
             expiry: card.expiry,
@@ -224,34 +282,20 @@ impl Payments {
         if decision.is_unavailable() {
             return Err(PaymentError::AcquirerUnavailable(decision.acquirer_response_code));
         }
-        let summary = CardSummary {
-            card_id: transaction::new_uuid(),
-            masked_pan: card.pan.masked_sips(),
-            bin: card.pan.bin().to_owned(),
-            last_four: card.pan.last_four().to_owned(),
-            expiry: card.expiry,
-            brand: decision.brand,
-            co_brands: decision.co_brands.clone(),
-        };
-        let (transaction, operation) = new.into_transaction(&decision, summary.clone(), now);
-        // transactionReference uniqueness is the store's unique index, checked in the same
-        // database transaction as the insert: no extra read on the hot path, and no race
-        // between two caisse instances. A duplicate's authorisation is reversed.
-        let inserted = self
-            .store
-            .insert_transaction(transaction, operation, Some(NewCard { pan: card.pan.clone(), summary }))
-            .await;
-        let stored = match inserted {
-            Ok(stored) => stored,
-            Err(error) => {
-                if decision.is_accepted() {
-                    self.acquirer.reverse(&decision).await;
-                }
-                return Err(error.into());
-            }
-        };
-        stored.assert_invariants();
-        Ok(Authorised { transaction: stored, decision })
+        Ok(decision)
+    }
+}
+
+/// What the vault keeps in the clear about a card the acquirer has just seen.
+fn summary_of(card: &CardInput, decision: &AuthorisationDecision) -> CardSummary {
+    CardSummary {
+        card_id: transaction::new_uuid(),
+        masked_pan: card.pan.masked_sips(),
+        bin: card.pan.bin().to_owned(),
+        last_four: card.pan.last_four().to_owned(),
+        expiry: card.expiry,
+        brand: decision.brand,
+        co_brands: decision.co_brands.clone(),
     }
 }
 
@@ -267,6 +311,9 @@ struct NewTransaction {
     order: OrderDetails,
     source_id: Option<TransactionId>,
     first_operation: OperationName,
+    mode: Mode,
+    token_id: Option<String>,
+    subscription_id: Option<String>,
 }
 
 impl NewTransaction {
@@ -310,9 +357,14 @@ impl NewTransaction {
                 guarantee_indicator: decision.guarantee_indicator.clone(),
                 holder_authent_status: None,
                 card_csc_result_code: decision.card_csc_result_code.clone(),
+                network_transaction_id: decision.network_transaction_id.clone(),
             },
             order: self.order,
             source_id: self.source_id,
+            mode: self.mode,
+            parent_id: None,
+            token_id: self.token_id,
+            subscription_id: self.subscription_id,
         };
         transaction.assert_invariants();
         (transaction, operation)

@@ -1,0 +1,177 @@
+//! Tokens: register a card (zero-amount VERIFICATION), pay with it, cancel and reactivate it.
+
+use super::{Authorised, NewTransaction, PaymentError, Payments, summary_of};
+use crate::card::CardSummary;
+use crate::command::{CardInput, CreateToken, PayWithToken};
+use crate::money::Amount;
+use crate::operation::OperationName;
+use crate::ports::{ChangeError, InsertError, NewCard};
+use crate::shop::ShopId;
+use crate::token::{self, PaymentToken, TokenMethod, TokenRefusal, TokenStatus};
+use crate::transaction::{self, CaptureMode, TransactionKey, TransactionKind, TransactionStatus};
+
+/// Why a token cannot be used or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("token not found")]
+    NotFound,
+    /// Cancelled, or of a kind this operation cannot use.
+    #[error("token not usable")]
+    NotUsable,
+    #[error(transparent)]
+    Refused(#[from] TokenRefusal),
+    /// The verification authorisation was refused: no token was created.
+    #[error("verification refused ({0})")]
+    VerificationRefused(String),
+    #[error(transparent)]
+    Payment(#[from] PaymentError),
+}
+
+impl From<ChangeError<TokenRefusal>> for TokenError {
+    fn from(error: ChangeError<TokenRefusal>) -> Self {
+        match error {
+            ChangeError::NotFound => TokenError::NotFound,
+            ChangeError::Refused(refusal) => TokenError::Refused(refusal),
+            ChangeError::Store(error) => TokenError::Payment(error.into()),
+        }
+    }
+}
+
+/// A new token and the VERIFICATION transaction that created it.
+#[derive(Clone, Debug)]
+pub struct Registered {
+    pub token: PaymentToken,
+    pub verification: Authorised,
+}
+
+impl Payments {
+    /// Checks the card with a zero-amount verification and, if the issuer accepts, stores the
+    /// token, the verification and the vault entry in one database transaction.
+    pub async fn create_token(&self, command: CreateToken) -> Result<Registered, TokenError> {
+        let now = self.clock.now();
+        let token_id = transaction::new_uuid();
+        let new = NewTransaction {
+            reference: token_id.clone(),
+            shop_id: command.shop_id.clone(),
+            kind: TransactionKind::Verification,
+            amount: Amount::ZERO,
+            currency: command.currency,
+            capture_mode: CaptureMode::Immediate,
+            capture_day: 0,
+            order: command.order,
+            source_id: None,
+            first_operation: OperationName::Author,
+            mode: command.mode,
+            token_id: Some(token_id.clone()),
+            subscription_id: None,
+        };
+        let decision = self.ask_acquirer(&new, &command.card, now).await?;
+        if !decision.is_accepted() {
+            return Err(TokenError::VerificationRefused(decision.acquirer_response_code));
+        }
+        let summary = summary_of(&command.card, &decision);
+        let (verification, operation) = new.into_transaction(&decision, summary.clone(), now);
+        let token = PaymentToken {
+            id: token_id,
+            shop_id: command.shop_id,
+            mode: command.mode,
+            status: TokenStatus::Active,
+            method: TokenMethod::Card { card: summary.clone() },
+            initial_issuer_transaction_identifier: decision.network_transaction_id.clone(),
+            customer: command.customer,
+            created_at: now,
+            cancelled_at: None,
+        };
+        let card = NewCard { pan: command.card.pan.clone(), summary };
+        let stored = self
+            .store
+            .insert_token(token, Some((verification.clone(), operation)), Some(card))
+            .await
+            .map_err(|error| TokenError::Payment(error.into()))?;
+        let verification = self.transaction(&stored.shop_id, &TransactionKey::Id(verification.id)).await?;
+        Ok(Registered { token: stored, verification: Authorised { transaction: verification, decision } })
+    }
+
+    /// Registers the card of an accepted, non-verification transaction as a token.
+    pub async fn token_from_transaction(
+        &self,
+        shop_id: &ShopId,
+        key: &TransactionKey,
+        customer: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<PaymentToken, TokenError> {
+        let source = self.transaction(shop_id, key).await?;
+        let refused = matches!(source.status, TransactionStatus::Refused);
+        let card = match (&source.card, source.kind) {
+            (Some(card), TransactionKind::Debit) if !refused => card.clone(),
+            _ => return Err(TokenError::NotUsable),
+        };
+        let token = PaymentToken {
+            id: transaction::new_uuid(),
+            shop_id: shop_id.clone(),
+            mode: source.mode,
+            status: TokenStatus::Active,
+            method: TokenMethod::Card { card },
+            initial_issuer_transaction_identifier: source.authorisation.network_transaction_id.clone(),
+            customer,
+            created_at: self.clock.now(),
+            cancelled_at: None,
+        };
+        self.store.insert_token(token, None, None).await.map_err(|error| match error {
+            InsertError::DuplicateReference => TokenError::NotUsable,
+            InsertError::Store(error) => TokenError::Payment(error.into()),
+        })
+    }
+
+    pub async fn token(&self, shop_id: &ShopId, token_id: &str) -> Result<PaymentToken, TokenError> {
+        self.store
+            .token(shop_id, token_id)
+            .await
+            .map_err(|error| TokenError::Payment(error.into()))?
+            .ok_or(TokenError::NotFound)
+    }
+
+    pub async fn cancel_token(&self, shop_id: &ShopId, token_id: &str) -> Result<PaymentToken, TokenError> {
+        let now = self.clock.now();
+        Ok(self.store.change_token(shop_id, token_id, Box::new(move |token| token::cancel(token, now))).await?)
+    }
+
+    pub async fn reactivate_token(&self, shop_id: &ShopId, token_id: &str) -> Result<PaymentToken, TokenError> {
+        Ok(self.store.change_token(shop_id, token_id, Box::new(token::reactivate)).await?)
+    }
+
+    /// A payment by token, without the cardholder (zero-click): the card comes from the vault.
+    pub async fn pay_with_token(&self, command: PayWithToken) -> Result<Authorised, TokenError> {
+        let token = self.token(&command.shop_id, &command.token_id).await?;
+        if !token.is_active() {
+            return Err(TokenError::NotUsable);
+        }
+        let summary = token.card().cloned().ok_or(TokenError::NotUsable)?;
+        let card = self.card_of(&command.shop_id, &summary).await?;
+        let mut order = command.order;
+        if let Some(chaining) = command.initial_issuer_transaction_identifier {
+            order.extra.insert("initialIssuerTransactionIdentifier".into(), chaining.into());
+        }
+        let new = NewTransaction {
+            reference: transaction::new_uuid(),
+            shop_id: command.shop_id,
+            kind: TransactionKind::Debit,
+            amount: command.amount,
+            currency: command.currency,
+            capture_mode: command.capture_mode,
+            capture_day: command.capture_day,
+            order,
+            source_id: None,
+            first_operation: OperationName::Author,
+            mode: command.mode,
+            token_id: Some(token.id.clone()),
+            subscription_id: None,
+        };
+        Ok(self.authorise_with(new, &card, Some(summary)).await?)
+    }
+
+    /// The card data of a vault entry, ready for the acquirer (no CVV: it is never stored).
+    pub(super) async fn card_of(&self, shop_id: &ShopId, summary: &CardSummary) -> Result<CardInput, PaymentError> {
+        let pan = self.store.reveal_pan(shop_id, &summary.card_id).await?.ok_or(PaymentError::NoCard)?;
+        Ok(CardInput { pan, expiry: summary.expiry, csc: None, brand_choice: Some(summary.brand) })
+    }
+}

@@ -1,0 +1,50 @@
+//! Charge/CreateToken: with card data (PCI), a zero-amount VERIFICATION registers the card and
+//! the answer is a `V4/Payment` whose transaction carries the token and the chaining reference
+//! (PROTOCOLS.md §4); without, a formToken for the hosted page (purpose: register).
+
+use crate::error::{self, ErrorCode, Operation, WsError};
+use crate::fields::{Fields, payment_form_card};
+use crate::json::Object;
+use crate::objects::View;
+use crate::objects::payment::payment;
+use crate::services::Context;
+use crate::services::common::order;
+use crate::services::create_payment::{FORM_ACTIONS, form_token_answer};
+use caisse_core::command::{CardInput, CreateToken};
+use caisse_core::payment_form::FormPurpose;
+use caisse_core::{Amount, Currency};
+
+/// Without `currency` (Lyra's own PCI example sends none), the verification is in euros.
+const DEFAULT_CURRENCY: Currency = Currency::EUR;
+
+pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Object, WsError> {
+    let currency = fields.currency("currency")?.unwrap_or(DEFAULT_CURRENCY);
+    let order = order(fields)?;
+    let customer = fields.customer()?;
+    fields.one_of("formAction", &FORM_ACTIONS, ErrorCode::Int875)?;
+    let Some(card) = payment_form_card(fields)? else {
+        let form = context
+            .payments
+            .create_payment_form(
+                context.shop_id.clone(),
+                context.mode,
+                FormPurpose::Register,
+                Amount::ZERO,
+                currency,
+                fields.map().clone(),
+            )
+            .await
+            .map_err(|error| error::of_payment(Operation::Payment, error))?;
+        return Ok(form_token_answer(&form.form_token));
+    };
+    let command = CreateToken {
+        shop_id: context.shop_id.clone(),
+        card: CardInput { pan: card.pan, expiry: card.expiry, csc: card.security_code, brand_choice: None },
+        currency,
+        customer,
+        order,
+        mode: context.mode,
+    };
+    let registered = context.payments.create_token(command).await.map_err(error::of_token)?;
+    Ok(payment(&View::fresh(&registered.verification.transaction), context.now))
+}

@@ -1,0 +1,13 @@
+//! Token/Cancel: no new payment with it, and its subscriptions stop. Twice: PSP_031.
+
+use crate::error::{self, WsError};
+use crate::fields::Fields;
+use crate::json::Object;
+use crate::services::Context;
+use crate::services::common::response_code_answer;
+
+pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Object, WsError> {
+    let token_id = fields.required_token("paymentMethodToken")?;
+    context.payments.cancel_token(context.shop_id, &token_id).await.map_err(error::of_token)?;
+    Ok(response_code_answer())
+}
