@@ -157,6 +157,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<PaymentToken, InsertError>;
     /// A shop's token; another shop's is `None`.
     async fn token(&self, shop: &ShopId, token_id: &str) -> Result<Option<PaymentToken>, StoreError>;
+    /// A shop's token with the clear PAN of its card (`None` for a token without a card), in
+    /// one read: the hot path of payments by token.
+    async fn token_card(
+        &self,
+        shop: &ShopId,
+        token_id: &str,
+    ) -> Result<Option<(PaymentToken, Option<Pan>)>, StoreError>;
     async fn change_token(
         &self,
         shop: &ShopId,

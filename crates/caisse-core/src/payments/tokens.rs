@@ -141,12 +141,18 @@ impl Payments {
 
     /// A payment by token, without the cardholder (zero-click): the card comes from the vault.
     pub async fn pay_with_token(&self, command: PayWithToken) -> Result<Authorised, TokenError> {
-        let token = self.token(&command.shop_id, &command.token_id).await?;
+        let (token, pan) = self
+            .store
+            .token_card(&command.shop_id, &command.token_id)
+            .await
+            .map_err(|error| TokenError::Payment(error.into()))?
+            .ok_or(TokenError::NotFound)?;
         if !token.is_active() {
             return Err(TokenError::NotUsable);
         }
         let summary = token.card().cloned().ok_or(TokenError::NotUsable)?;
-        let card = self.card_of(&command.shop_id, &summary).await?;
+        let pan = pan.ok_or(TokenError::Payment(PaymentError::NoCard))?;
+        let card = CardInput { pan, expiry: summary.expiry, csc: None, brand_choice: Some(summary.brand) };
         let mut order = command.order;
         if let Some(chaining) = command.initial_issuer_transaction_identifier {
             order.extra.insert("initialIssuerTransactionIdentifier".into(), chaining.into());

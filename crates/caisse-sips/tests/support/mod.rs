@@ -228,6 +228,14 @@ impl Store for MemoryStore {
         Err(not_for_sips())
     }
 
+    async fn token_card(
+        &self,
+        _shop: &ShopId,
+        _token_id: &str,
+    ) -> Result<Option<(PaymentToken, Option<Pan>)>, StoreError> {
+        Err(not_for_sips())
+    }
+
     async fn change_token(
         &self,
         _shop: &ShopId,

@@ -307,6 +307,21 @@ impl Store for PostgresStore {
         row.as_ref().map(sql::token_from_row).transpose()
     }
 
+    async fn token_card(
+        &self,
+        shop: &ShopId,
+        token_id: &str,
+    ) -> Result<Option<(PaymentToken, Option<Pan>)>, StoreError> {
+        let Some(token) = self.token(shop, token_id).await? else {
+            return Ok(None);
+        };
+        let pan = match token.card() {
+            Some(card) => self.reveal_pan(shop, &card.card_id).await?,
+            None => None,
+        };
+        Ok(Some((token, pan)))
+    }
+
     async fn change_token(
         &self,
         shop: &ShopId,

@@ -344,6 +344,36 @@ impl Store for SqliteStore {
         self.readers.run(move |connection| read::token(connection, &shop, &token_id)).await
     }
 
+    async fn token_card(
+        &self,
+        shop: &ShopId,
+        token_id: &str,
+    ) -> Result<Option<(PaymentToken, Option<Pan>)>, StoreError> {
+        let shop = shop.clone();
+        let token_id = token_id.to_owned();
+        let found = self
+            .readers
+            .run(move |connection| {
+                let Some(token) = read::token(connection, &shop, &token_id)? else {
+                    return Ok(None);
+                };
+                let sealed = match token.card() {
+                    Some(card) => read::sealed_card(connection, &shop, &card.card_id)?,
+                    None => None,
+                };
+                Ok(Some((token, sealed)))
+            })
+            .await?;
+        let Some((token, sealed)) = found else {
+            return Ok(None);
+        };
+        let pan = match (token.card(), sealed) {
+            (Some(card), Some(sealed)) => Some(self.vault.open(&card.card_id, &sealed.nonce, &sealed.ciphertext)?),
+            _ => None,
+        };
+        Ok(Some((token, pan)))
+    }
+
     async fn change_token(
         &self,
         shop: &ShopId,

@@ -351,6 +351,11 @@ pub async fn token_with_verification_and_card(db: &Db) {
     assert_eq!(store.token(&shop(SHOP), "00000000000000000000000000000000").await.unwrap(), None);
     assert_eq!(store.reveal_pan(&shop(SHOP), &card_id).await.unwrap(), Some(Pan::parse(PAN).unwrap()));
     assert_eq!(stored.card().map(|card| card.card_id.as_str()), Some(card_id.as_str()));
+    // The payment-by-token read: the token and its clear PAN together, never another shop's.
+    let (with_card, pan) = store.token_card(&shop(SHOP), &token.id).await.unwrap().unwrap();
+    assert_eq!(with_card, stored);
+    assert_eq!(pan, Some(Pan::parse(PAN).unwrap()));
+    assert!(store.token_card(&shop(OTHER_SHOP), &token.id).await.unwrap().is_none());
     // The verification is a transaction like any other, with its s10 id.
     let read = store.transaction(&shop(SHOP), &reference(&token.id)).await.unwrap().unwrap();
     assert_eq!(read.id, verification.id);
