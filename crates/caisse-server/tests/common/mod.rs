@@ -34,6 +34,34 @@ pub struct TestDatabase {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
     pub sqlite_path: Option<std::path::PathBuf>,
+    /// The PostgreSQL schema of this test, dropped with it.
+    schema: Option<String>,
+}
+
+impl Drop for TestDatabase {
+    /// Drops the test's schema so that runs do not pile schemas up in the shared database. On a
+    /// thread of its own: `Drop` cannot await, and the test's runtime may be shutting down.
+    fn drop(&mut self) {
+        let Some(schema) = self.schema.take() else {
+            return;
+        };
+        let dropping = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async move {
+                let Ok((client, connection)) =
+                    tokio_postgres::connect(&postgres_base_url(), tokio_postgres::NoTls).await
+                else {
+                    return;
+                };
+                tokio::spawn(connection);
+                let sql = format!("SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS {schema} CASCADE");
+                let _ = client.batch_execute(&sql).await;
+            });
+        });
+        let _ = dropping.join();
+    }
 }
 
 impl TestDatabase {
@@ -42,7 +70,12 @@ impl TestDatabase {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let path = dir.path().join("caisse.db");
-                TestDatabase { url: format!("sqlite://{}", path.display()), _dir: Some(dir), sqlite_path: Some(path) }
+                TestDatabase {
+                    url: format!("sqlite://{}", path.display()),
+                    _dir: Some(dir),
+                    sqlite_path: Some(path),
+                    schema: None,
+                }
             }
             Backend::Postgres => {
                 let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
@@ -53,7 +86,7 @@ impl TestDatabase {
                 client.batch_execute(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
                 let separator = if postgres_base_url().contains('?') { '&' } else { '?' };
                 let url = format!("{}{separator}options=-csearch_path%3D{schema}", postgres_base_url());
-                TestDatabase { url, _dir: None, sqlite_path: None }
+                TestDatabase { url, _dir: None, sqlite_path: None, schema: Some(schema) }
             }
         }
     }
