@@ -242,4 +242,15 @@ async fn two_processes_on_postgres_never_refund_twice() {
     let data = clients[1].call("diagnostic", "getTransactionData", fields).await.unwrap();
     assert_eq!(data["transactionStatus"], "CAPTURED");
     assert_eq!(data["remainingAmount"], "10", "{data:?}");
+    drop((first, second));
+    drop_schema(&schema).await;
+}
+
+/// Leaves the shared test database as it was.
+async fn drop_schema(schema: &str) {
+    let base =
+        std::env::var("CAISSE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let (client, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls).await.expect("PostgreSQL");
+    tokio::spawn(connection);
+    client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await.expect("drop schema");
 }
