@@ -351,19 +351,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<(PaymentToken, Option<Pan>)>, StoreError> {
         let shop = shop.clone();
         let token_id = token_id.to_owned();
-        let found = self
-            .readers
-            .run(move |connection| {
-                let Some(token) = read::token(connection, &shop, &token_id)? else {
-                    return Ok(None);
-                };
-                let sealed = match token.card() {
-                    Some(card) => read::sealed_card(connection, &shop, &card.card_id)?,
-                    None => None,
-                };
-                Ok(Some((token, sealed)))
-            })
-            .await?;
+        let found = self.readers.run(move |connection| read::token_with_card(connection, &shop, &token_id)).await?;
         let Some((token, sealed)) = found else {
             return Ok(None);
         };

@@ -120,16 +120,10 @@ impl Readers {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(&self.path, flags).map_err(sql_error)?;
         connection.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
-        // While the writer commits, every new read transaction finds its page cache stale and
-        // reads the pages again: through a memory map that is a lookup, not a pread and a copy.
-        connection.execute_batch(READER_MMAP_PRAGMA).map_err(sql_error)?;
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(connection)
     }
 }
-
-/// Up to 256 MiB of the database file mapped per reader (address space, not memory).
-const READER_MMAP_PRAGMA: &str = "PRAGMA mmap_size = 268435456;";
 
 /// Binds a transaction key after ?1 = shop.
 fn query_by_key<'s>(
@@ -317,6 +311,33 @@ pub(super) fn lyra_credentials(connection: &Connection, shop: &ShopId) -> Result
 }
 
 /// A shop's token; another shop's is `None`.
+/// A token and its sealed card in one read transaction: starting one (the WAL snapshot and
+/// its shared lock) costs more than either lookup, and both must see the same state anyway.
+pub(super) fn token_with_card(
+    connection: &Connection,
+    shop: &ShopId,
+    token_id: &str,
+) -> Result<Option<(PaymentToken, Option<StoredCard>)>, StoreError> {
+    execute_cached(connection, "BEGIN")?;
+    let found = token(connection, shop, token_id).and_then(|token| match token {
+        Some(token) => {
+            let sealed = match token.card() {
+                Some(card) => sealed_card(connection, shop, &card.card_id)?,
+                None => None,
+            };
+            Ok(Some((token, sealed)))
+        }
+        None => Ok(None),
+    });
+    // A read transaction changes nothing: ending it cannot lose anything, only release it.
+    execute_cached(connection, "COMMIT")?;
+    found
+}
+
+fn execute_cached(connection: &Connection, sql: &str) -> Result<(), StoreError> {
+    connection.prepare_cached(sql).and_then(|mut statement| statement.execute([])).map(|_| ()).map_err(sql_error)
+}
+
 pub(super) fn token(
     connection: &Connection,
     shop: &ShopId,
