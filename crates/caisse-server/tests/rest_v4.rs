@@ -238,6 +238,28 @@ on_both_backends! {
             json!({"amount": 100, "currency": "EUR", "formAction": "SILENT", "paymentMethodToken": token}), "PSP_030").await;
     }
 
+    async fn register_pay_keeps_the_card(server) {
+        let paid = pay_by_card(&server, 1500, "order-rp", json!({"formAction": "REGISTER_PAY",
+            "customer": {"email": "buyer@example.com"}})).await;
+        assert_eq!(paid["orderStatus"], "PAID", "{paid}");
+        let transaction = &paid["transactions"][0];
+        assert!(is_hex32(&transaction["paymentMethodToken"]), "{transaction}");
+        let token = transaction["paymentMethodToken"].as_str().unwrap().to_owned();
+        let again = server
+            .rest_ok("Charge/CreatePayment", json!({"amount": 700, "currency": "EUR", "formAction": "SILENT",
+                "paymentMethodToken": token}))
+            .await;
+        assert_eq!(again["orderStatus"], "PAID", "{again}");
+        let got = server.rest_ok("Token/Get", json!({ "paymentMethodToken": token })).await;
+        assert_eq!(got["status"], "ACTIVE");
+
+        let mut body = json!({"amount": 1500, "currency": "EUR", "orderId": "order-rp2", "formAction": "REGISTER_PAY",
+            "paymentForms": card(CARD_REFUSED)});
+        let refused = server.rest_ok("Charge/CreatePayment", body.take()).await;
+        assert_eq!(refused["orderStatus"], "UNPAID", "{refused}");
+        assert!(refused["transactions"][0]["paymentMethodToken"].is_null(), "a refused card is not kept");
+    }
+
     async fn refused_card(server) {
         let payment = server
             .rest_ok("Charge/CreatePayment", json!({

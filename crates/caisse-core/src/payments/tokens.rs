@@ -2,7 +2,7 @@
 
 use super::{Authorised, NewTransaction, PaymentError, Payments, summary_of};
 use crate::card::CardSummary;
-use crate::command::{CardInput, CreateToken, PayWithToken};
+use crate::command::{Authorise, CardInput, CreateToken, PayWithToken};
 use crate::money::Amount;
 use crate::operation::OperationName;
 use crate::ports::{ChangeError, InsertError, NewCard};
@@ -90,6 +90,70 @@ impl Payments {
             .map_err(|error| TokenError::Payment(error.into()))?;
         let verification = self.transaction(&stored.shop_id, &TransactionKey::Id(verification.id)).await?;
         Ok(Registered { token: stored, verification: Authorised { transaction: verification, decision } })
+    }
+
+    /// A card payment that also registers the card as a token when the issuer accepts it
+    /// (REST V4 `formAction: REGISTER_PAY` with card data): payment, token and vault entry in
+    /// one database transaction. A refused payment is stored like any other, with no token.
+    pub async fn authorise_and_register(
+        &self,
+        command: Authorise,
+        customer: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(Authorised, Option<PaymentToken>), TokenError> {
+        let now = self.clock.now();
+        let token_id = transaction::new_uuid();
+        let Authorise { shop_id, reference, amount, currency, capture_mode, capture_day, card, order, mode } = command;
+        let new = NewTransaction {
+            reference,
+            shop_id: shop_id.clone(),
+            kind: TransactionKind::Debit,
+            amount,
+            currency,
+            capture_mode,
+            capture_day,
+            order,
+            source_id: None,
+            first_operation: OperationName::Author,
+            mode,
+            token_id: Some(token_id.clone()),
+            subscription_id: None,
+        };
+        let decision = self.ask_acquirer(&new, &card, now).await?;
+        if !decision.is_accepted() {
+            let refused = NewTransaction { token_id: None, ..new };
+            let summary = summary_of(&card, &decision);
+            let (transaction, operation) = refused.into_transaction(&decision, summary.clone(), now);
+            let stored = self
+                .store
+                .insert_transaction(transaction, operation, Some(NewCard { pan: card.pan.clone(), summary }))
+                .await
+                .map_err(|error| TokenError::Payment(error.into()))?;
+            return Ok((Authorised { transaction: stored, decision }, None));
+        }
+        let summary = summary_of(&card, &decision);
+        let (payment, operation) = new.into_transaction(&decision, summary.clone(), now);
+        let token = PaymentToken {
+            id: token_id,
+            shop_id: shop_id.clone(),
+            mode,
+            status: TokenStatus::Active,
+            method: TokenMethod::Card { card: summary.clone() },
+            initial_issuer_transaction_identifier: decision.network_transaction_id.clone(),
+            customer,
+            created_at: now,
+            cancelled_at: None,
+        };
+        let new_card = NewCard { pan: card.pan.clone(), summary };
+        let inserted = self.store.insert_token(token, Some((payment.clone(), operation)), Some(new_card)).await;
+        let token = match inserted {
+            Ok(token) => token,
+            Err(error) => {
+                self.acquirer.reverse(&decision).await;
+                return Err(TokenError::Payment(error.into()));
+            }
+        };
+        let payment = self.transaction(&shop_id, &TransactionKey::Id(payment.id)).await?;
+        Ok((Authorised { transaction: payment, decision }, Some(token)))
     }
 
     /// Registers the card of an accepted, non-verification transaction as a token.

@@ -61,6 +61,13 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Object
             order,
             mode: context.mode,
         };
+        if form_purpose(action) == FormPurpose::RegisterPay {
+            // Pay and keep the card: the answer's transaction carries the new paymentMethodToken.
+            let customer = fields.customer()?;
+            let (authorised, _token) =
+                context.payments.authorise_and_register(command, customer).await.map_err(error::of_token)?;
+            return Ok(payment(&View::fresh(&authorised.transaction), context.now));
+        }
         let authorised =
             context.payments.authorise(command).await.map_err(|error| error::of_payment(Operation::Payment, error))?;
         return Ok(payment(&View::fresh(&authorised.transaction), context.now));
