@@ -134,8 +134,7 @@ impl Payments {
     pub async fn duplicate(&self, command: Duplicate) -> Result<Authorised, PaymentError> {
         let source = self.transaction(&command.shop_id, &command.from).await?;
         let summary = source.card.clone().ok_or(PaymentError::NoCard)?;
-        let pan = self.store.reveal_pan(&command.shop_id, &summary.card_id).await?.ok_or(PaymentError::NoCard)?;
-        let card = CardInput { pan, expiry: summary.expiry, csc: None, brand_choice: Some(summary.brand) };
+        let card = self.card_of(&command.shop_id, &summary).await?;
         let mut order = command.order;
         if order.order_channel.is_none() {
             order.order_channel = source.order.order_channel.clone();
@@ -284,6 +283,19 @@ impl Payments {
         }
         Ok(decision)
     }
+}
+
+impl Payments {
+    /// The card data of a vault entry, ready for the acquirer.
+    async fn card_of(&self, shop_id: &ShopId, summary: &CardSummary) -> Result<CardInput, PaymentError> {
+        let pan = self.store.reveal_pan(shop_id, &summary.card_id).await?.ok_or(PaymentError::NoCard)?;
+        Ok(stored_card_input(pan, summary))
+    }
+}
+
+/// A stored card as the acquirer takes it: no CVV (it is never stored), the brand it was used with.
+fn stored_card_input(pan: crate::card::Pan, summary: &CardSummary) -> CardInput {
+    CardInput { pan, expiry: summary.expiry, csc: None, brand_choice: Some(summary.brand) }
 }
 
 /// What the vault keeps in the clear about a card the acquirer has just seen.

@@ -1,8 +1,7 @@
 //! Tokens: register a card (zero-amount VERIFICATION), pay with it, cancel and reactivate it.
 
-use super::{Authorised, NewTransaction, PaymentError, Payments, summary_of};
-use crate::card::CardSummary;
-use crate::command::{Authorise, CardInput, CreateToken, PayWithToken};
+use super::{Authorised, NewTransaction, PaymentError, Payments, stored_card_input, summary_of};
+use crate::command::{Authorise, CreateToken, PayWithToken};
 use crate::money::Amount;
 use crate::operation::OperationName;
 use crate::ports::{ChangeError, InsertError, NewCard};
@@ -216,7 +215,7 @@ impl Payments {
         }
         let summary = token.card().cloned().ok_or(TokenError::NotUsable)?;
         let pan = pan.ok_or(TokenError::Payment(PaymentError::NoCard))?;
-        let card = CardInput { pan, expiry: summary.expiry, csc: None, brand_choice: Some(summary.brand) };
+        let card = stored_card_input(pan, &summary);
         let mut order = command.order;
         if let Some(chaining) = command.initial_issuer_transaction_identifier {
             order.extra.insert("initialIssuerTransactionIdentifier".into(), chaining.into());
@@ -237,11 +236,5 @@ impl Payments {
             subscription_id: None,
         };
         Ok(self.authorise_with(new, &card, Some(summary)).await?)
-    }
-
-    /// The card data of a vault entry, ready for the acquirer (no CVV: it is never stored).
-    pub(super) async fn card_of(&self, shop_id: &ShopId, summary: &CardSummary) -> Result<CardInput, PaymentError> {
-        let pan = self.store.reveal_pan(shop_id, &summary.card_id).await?.ok_or(PaymentError::NoCard)?;
-        Ok(CardInput { pan, expiry: summary.expiry, csc: None, brand_choice: Some(summary.brand) })
     }
 }

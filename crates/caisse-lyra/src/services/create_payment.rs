@@ -89,7 +89,7 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Object
         };
         return pay_with_token(context, command).await;
     }
-    form(context, fields, action, amount, currency).await
+    open_form(context, fields, form_purpose(action), amount, currency).await
 }
 
 async fn pay_with_token(context: &Context<'_>, command: PayWithToken) -> Result<Object, WsError> {
@@ -122,24 +122,18 @@ pub fn no_sepa_agreement() -> WsError {
     }
 }
 
-/// No card data and no SILENT: a hosted-page session; its formToken is the answer.
-async fn form(
+/// A hosted-page session for the request (no card data, no SILENT); its formToken is the answer.
+/// CreatePayment, CreateToken and Token/Update all open one.
+pub async fn open_form(
     context: &Context<'_>,
     fields: &Fields<'_>,
-    action: &str,
+    purpose: FormPurpose,
     amount: Amount,
     currency: Currency,
 ) -> Result<Object, WsError> {
     let form = context
         .payments
-        .create_payment_form(
-            context.shop_id.clone(),
-            context.mode,
-            form_purpose(action),
-            amount,
-            currency,
-            fields.map().clone(),
-        )
+        .create_payment_form(context.shop_id.clone(), context.mode, purpose, amount, currency, fields.map().clone())
         .await
         .map_err(|error| error::of_payment(Operation::Payment, error))?;
     Ok(form_token_answer(&form.form_token))

@@ -2,14 +2,14 @@
 //! the answer is a `V4/Payment` whose transaction carries the token and the chaining reference
 //! (PROTOCOLS.md §4); without, a formToken for the hosted page (purpose: register).
 
-use crate::error::{self, ErrorCode, Operation, WsError};
+use crate::error::{self, ErrorCode, WsError};
 use crate::fields::{Fields, payment_form_card};
 use crate::json::Object;
 use crate::objects::View;
 use crate::objects::payment::payment;
 use crate::services::Context;
 use crate::services::common::order;
-use crate::services::create_payment::{FORM_ACTIONS, form_token_answer};
+use crate::services::create_payment::{FORM_ACTIONS, open_form};
 use caisse_core::command::{CardInput, CreateToken};
 use caisse_core::payment_form::FormPurpose;
 use caisse_core::{Amount, Currency};
@@ -23,19 +23,7 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Object
     let customer = fields.customer()?;
     fields.one_of("formAction", &FORM_ACTIONS, ErrorCode::Int875)?;
     let Some(card) = payment_form_card(fields)? else {
-        let form = context
-            .payments
-            .create_payment_form(
-                context.shop_id.clone(),
-                context.mode,
-                FormPurpose::Register,
-                Amount::ZERO,
-                currency,
-                fields.map().clone(),
-            )
-            .await
-            .map_err(|error| error::of_payment(Operation::Payment, error))?;
-        return Ok(form_token_answer(&form.form_token));
+        return open_form(context, fields, FormPurpose::Register, Amount::ZERO, currency).await;
     };
     let command = CreateToken {
         shop_id: context.shop_id.clone(),

@@ -2,11 +2,11 @@
 //! (research §2.4). With card data (PCI), replacing a token's card needs a core use case that
 //! does not exist yet: refused with PSP_001, nothing changed.
 
-use crate::error::{self, ErrorCode, Operation, WsError};
+use crate::error::{self, ErrorCode, WsError};
 use crate::fields::{Fields, payment_form_card};
 use crate::json::Object;
 use crate::services::Context;
-use crate::services::create_payment::form_token_answer;
+use crate::services::create_payment::open_form;
 use caisse_core::payment_form::FormPurpose;
 use caisse_core::{Amount, Currency};
 
@@ -21,17 +21,5 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Object
     if payment_form_card(fields)?.is_some() {
         return Err(WsError::detailed(ErrorCode::Psp001, "Token/Update with card data is not supported"));
     }
-    let form = context
-        .payments
-        .create_payment_form(
-            context.shop_id.clone(),
-            context.mode,
-            FormPurpose::Register,
-            Amount::ZERO,
-            currency,
-            fields.map().clone(),
-        )
-        .await
-        .map_err(|error| error::of_payment(Operation::Payment, error))?;
-    Ok(form_token_answer(&form.form_token))
+    open_form(context, fields, FormPurpose::Register, Amount::ZERO, currency).await
 }
