@@ -3,13 +3,13 @@
 //! a merchant's integration tests pass against caisse as they do against the real test platforms.
 //!
 //! # Layout
-//! - `bin_table`: BIN ranges as data: brand, co-brands, test range or not; the most specific wins.
+//! - `bin_table`: the core's BIN table (brand, co-brands, test range or not), re-exported.
 //! - `simulation`: the answer rules (Luhn, expiry, Lyra test cards, last two digits), pure.
 //! - `three_ds`: how a card behaves in 3-D Secure, from its number.
 //! - this file: [`SimulatedAcquirer`], the `Acquirer` port on top of them, with the only
 //!   randomness (authorisation numbers).
 
-pub mod bin_table;
+pub use caisse_core::bin_table;
 pub mod simulation;
 pub mod three_ds;
 
@@ -70,6 +70,16 @@ impl Acquirer for SimulatedAcquirer {
         match bin_table::lookup(pan.digits()) {
             Some(range) => (range.brand, range.co_brands.to_vec()),
             None => (UNKNOWN_BIN_BRAND, Vec::new()),
+        }
+    }
+
+    fn three_ds_enrolment(&self, pan: &Pan) -> caisse_core::three_ds::Enrolment {
+        use caisse_core::three_ds::Enrolment;
+        match three_ds_profile(pan) {
+            ThreeDsProfile::Frictionless => Enrolment::Frictionless,
+            ThreeDsProfile::Challenge => Enrolment::Challenge,
+            ThreeDsProfile::Failed => Enrolment::Failed,
+            ThreeDsProfile::NotEnrolled => Enrolment::NotEnrolled,
         }
     }
 }

@@ -42,6 +42,10 @@ struct Args {
     /// Distinct REST V4 payment bodies to build (used in turn).
     #[arg(long, default_value_t = 10_000)]
     rest_bodies: usize,
+    /// Seconds of rest before each durable scenario, so that the WAL checkpoints the previous
+    /// one's writes first and every scenario starts from a quiet server.
+    #[arg(long, default_value_t = 2)]
+    settle_seconds: u64,
 }
 
 /// Where REST V4 zero-click payments go.
@@ -98,11 +102,14 @@ fn main() -> anyhow::Result<()> {
         healthz.run(args.connections, Duration::from_millis(500)).await.context("warm-up")?;
         let health = healthz.run(args.connections, duration).await.context("healthz")?;
         print_report("GET /healthz", &health);
+        let settle = Duration::from_secs(args.settle_seconds);
+        tokio::time::sleep(settle).await;
         let orders = card_order.run(args.connections, duration).await.context("cardOrder")?;
         print_report("POST checkout/cardOrder (durable)", &orders);
         print_ratio("cardOrder", &orders, &health);
 
         let token_payment = token_payment_load(address, args.rest_bodies).await.context("token set-up")?;
+        tokio::time::sleep(settle).await;
         let payments = token_payment.run(args.connections, duration).await.context("CreatePayment")?;
         print_report("POST Charge/CreatePayment SILENT", &payments);
         print_ratio("CreatePayment", &payments, &health);

@@ -68,6 +68,15 @@ pub enum ChangeError<R> {
     Store(#[from] StoreError),
 }
 
+impl<R> From<InsertError> for ChangeError<R> {
+    fn from(error: InsertError) -> Self {
+        match error {
+            InsertError::DuplicateReference => ChangeError::Store(StoreError::AlreadyExists),
+            InsertError::Store(error) => ChangeError::Store(error),
+        }
+    }
+}
+
 /// An installment to record: the transaction it produced and the subscription as it becomes.
 #[derive(Clone, Debug)]
 pub struct Installment {
@@ -170,6 +179,16 @@ pub trait Store: Send + Sync + 'static {
         token_id: &str,
         change: ChangeFn<PaymentToken, crate::token::TokenRefusal>,
     ) -> Result<PaymentToken, ChangeError<crate::token::TokenRefusal>>;
+    /// Gives a token a new card (Token/Update with card data): runs `change` on the locked
+    /// token and stores the new card's VERIFICATION and vault entry, atomically.
+    async fn renew_token_card(
+        &self,
+        shop: &ShopId,
+        token_id: &str,
+        change: ChangeFn<PaymentToken, crate::token::TokenRefusal>,
+        verification: (Transaction, Operation),
+        card: NewCard,
+    ) -> Result<PaymentToken, ChangeError<crate::token::TokenRefusal>>;
 
     async fn insert_payment_form(&self, form: &PaymentForm) -> Result<(), StoreError>;
     async fn payment_form(&self, form_token: &str) -> Result<Option<PaymentForm>, StoreError>;
@@ -187,6 +206,151 @@ pub trait Store: Send + Sync + 'static {
     /// Records an installment: inserts its transaction and updates its subscription in one
     /// database transaction, unless the subscription's `next_due_at` moved meanwhile.
     async fn record_installment(&self, installment: Installment) -> Result<Transaction, InstallmentError>;
+
+    // Wallets
+    /// Adds a payment mean to a shop's wallet, creating the wallet when it has none, with the
+    /// card's vault entry, in one database transaction. The store gives the mean the wallet's
+    /// next rank; `DuplicateReference` if the wallet already holds this card or account.
+    async fn add_wallet_payment_mean(
+        &self,
+        mean: crate::wallet::NewWalletMean,
+    ) -> Result<(crate::wallet::Wallet, crate::wallet::WalletPaymentMean), InsertError>;
+    /// A shop's wallet and its means by rank; another shop's is `None`.
+    async fn wallet(
+        &self,
+        shop: &ShopId,
+        merchant_wallet_id: &str,
+    ) -> Result<Option<(crate::wallet::Wallet, Vec<crate::wallet::WalletPaymentMean>)>, StoreError>;
+    async fn wallet_payment_mean(
+        &self,
+        shop: &ShopId,
+        merchant_wallet_id: &str,
+        payment_mean_id: u32,
+    ) -> Result<Option<crate::wallet::WalletPaymentMean>, StoreError>;
+    /// Sets a mean's alias and the wallet's last action; `None` if either is unknown.
+    async fn update_wallet_payment_mean(
+        &self,
+        shop: &ShopId,
+        merchant_wallet_id: &str,
+        payment_mean_id: u32,
+        alias: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<crate::wallet::WalletPaymentMean>, StoreError>;
+    /// Removes a mean from its wallet (its rank is not given again); `false` if unknown.
+    async fn delete_wallet_payment_mean(
+        &self,
+        shop: &ShopId,
+        merchant_wallet_id: &str,
+        payment_mean_id: u32,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Removes a wallet and all its means; `false` if unknown.
+    async fn delete_wallet(&self, shop: &ShopId, merchant_wallet_id: &str) -> Result<bool, StoreError>;
+
+    // Sips payment tokens
+    /// The key payment tokens and hosted-fields sessions are signed with: derived from the
+    /// vault key, so never in the database, and the same on every instance sharing the vault.
+    fn payment_token_key(&self) -> Vec<u8>;
+    /// Stores a payment token with its card's vault entry (the generating shop's), atomically.
+    async fn insert_card_payment_token(
+        &self,
+        token: &crate::payment_token::CardPaymentToken,
+        card: NewCard,
+    ) -> Result<(), StoreError>;
+    /// A payment token with the clear PAN of its card, in one read.
+    async fn card_payment_token(
+        &self,
+        token_id: &str,
+    ) -> Result<Option<(crate::payment_token::CardPaymentToken, Pan)>, StoreError>;
+    /// Records a payment by payment token: marks the token spent, unless it already is
+    /// (`Used`), and inserts the transaction, its operation and its card (a vault entry of
+    /// the paying shop), in one database transaction.
+    async fn insert_transaction_spending_token(
+        &self,
+        token_id: &str,
+        transaction: Transaction,
+        operation: Operation,
+        card: NewCard,
+    ) -> Result<Transaction, crate::payment_token::SpendError>;
+
+    // 3-D Secure
+    /// The platform's key for PaReq, PaRes and redirectionData: derived from the vault key
+    /// (never a merchant's key), so that only this platform's messages verify.
+    fn three_ds_message_key(&self) -> Vec<u8>;
+    /// Inserts a transaction waiting for 3-D Secure, its first operation, its card (when new
+    /// to the vault; a wallet's card has its entry) and its authentication, atomically.
+    async fn insert_three_ds(
+        &self,
+        transaction: Transaction,
+        operation: Operation,
+        card: Option<NewCard>,
+        authentication: crate::three_ds::ThreeDsAuthentication,
+    ) -> Result<Transaction, InsertError>;
+    async fn three_ds_authentication(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::three_ds::ThreeDsAuthentication>, StoreError>;
+    /// The authentication of a transaction, if it has one.
+    async fn three_ds_of_transaction(
+        &self,
+        transaction_id: &crate::transaction::TransactionId,
+    ) -> Result<Option<crate::three_ds::ThreeDsAuthentication>, StoreError>;
+    /// Runs `change` on the locked authentication (the ACS's decision, a PaRes spent alone).
+    async fn change_three_ds(
+        &self,
+        id: &str,
+        change: ChangeFn<crate::three_ds::ThreeDsAuthentication, crate::three_ds::ThreeDsRefusal>,
+    ) -> Result<crate::three_ds::ThreeDsAuthentication, ChangeError<crate::three_ds::ThreeDsRefusal>>;
+    /// Runs `change` on the locked authentication, then `transition` on its locked
+    /// transaction, in one database transaction: the PaRes is spent only if the transaction
+    /// moves. A refused transition is `Refused(ThreeDsRefusal::Transaction(_))`.
+    async fn complete_three_ds(
+        &self,
+        id: &str,
+        change: ChangeFn<crate::three_ds::ThreeDsAuthentication, crate::three_ds::ThreeDsRefusal>,
+        transition: TransitionFn,
+    ) -> Result<(crate::three_ds::ThreeDsAuthentication, Transition), ChangeError<crate::three_ds::ThreeDsRefusal>>;
+
+    // Notifications
+    /// Puts a notification in the outbox.
+    async fn insert_notification(&self, notification: &crate::notification::Notification) -> Result<(), StoreError>;
+    /// Inserts a transaction, its first operation, its card and its notifications in one
+    /// database transaction: a payment and the IPNs it owes are written together or not at all.
+    async fn insert_transaction_with_notifications(
+        &self,
+        transaction: Transaction,
+        operation: Operation,
+        card: Option<NewCard>,
+        notifications: Vec<crate::notification::Notification>,
+    ) -> Result<Transaction, InsertError>;
+    /// Takes up to `limit` notifications due at `now`, oldest due first, and leases them for
+    /// `lease`: no other caller (task or caisse process) gets them until the lease ends or
+    /// their attempt is recorded, so a sender that dies loses its claim, not the notification.
+    async fn claim_due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        lease: chrono::Duration,
+    ) -> Result<Vec<crate::notification::Notification>, StoreError>;
+    /// Writes a notification's new state (an attempt's outcome, a resend) and ends its lease.
+    async fn record_notification_attempt(
+        &self,
+        notification: &crate::notification::Notification,
+    ) -> Result<(), StoreError>;
+    async fn notification(&self, id: &str) -> Result<Option<crate::notification::Notification>, StoreError>;
+    /// Notifications, newest first, of one shop or of all, at most `limit`.
+    async fn notifications(
+        &self,
+        shop: Option<&ShopId>,
+        limit: usize,
+    ) -> Result<Vec<crate::notification::Notification>, StoreError>;
+    /// A shop's rules (every rule off when never set); `None` for an unknown shop.
+    async fn notification_rules(
+        &self,
+        shop: &ShopId,
+    ) -> Result<Option<crate::notification::NotificationRules>, StoreError>;
+    /// Sets (creates or replaces) a shop's rules; `NotFound` for an unknown shop.
+    async fn set_notification_rules(&self, rules: &crate::notification::NotificationRules) -> Result<(), StoreError>;
 }
 
 /// An authorisation request as the acquirer sees it.
@@ -240,4 +404,11 @@ pub trait Acquirer: Send + Sync + 'static {
 
     /// The brand and co-brands a card number belongs to, from its BIN.
     fn brand_of(&self, pan: &Pan) -> (CardBrand, Vec<CardBrand>);
+
+    // 3-D Secure
+    /// The card's 3-D Secure enrolment (the directory server's answer). An acquirer that
+    /// knows no directory server: not enrolled, the payment goes on without authentication.
+    fn three_ds_enrolment(&self, _pan: &Pan) -> crate::three_ds::Enrolment {
+        crate::three_ds::Enrolment::NotEnrolled
+    }
 }

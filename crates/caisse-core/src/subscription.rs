@@ -37,6 +37,8 @@ pub struct Subscription {
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub status: SubscriptionStatus,
     pub created_at: DateTime<Utc>,
+    /// When the subscription ended or will end (`cancelDate`): a date still ahead is a
+    /// scheduled termination, the subscription stays active and charges nothing after it.
     pub cancelled_at: Option<DateTime<Utc>>,
     /// Installments charged so far (accepted or refused).
     pub past_payments_number: u32,
@@ -177,22 +179,49 @@ impl Subscription {
         let rule = Rule::parse(&self.rrule, self.effect_date)?;
         Ok(Subscription {
             past_payments_number: self.past_payments_number + 1,
-            next_due_at: rule.next_after(due),
+            next_due_at: self.before_termination(rule.next_after(due)),
             ..self.clone()
         })
     }
+
+    /// An installment date, unless a scheduled termination comes first.
+    fn before_termination(&self, due: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        due.filter(|due| self.cancelled_at.is_none_or(|end| *due <= end))
+    }
 }
 
-pub fn cancel(subscription: &Subscription, now: DateTime<Utc>) -> Result<Subscription, SubscriptionRefusal> {
-    if subscription.status == SubscriptionStatus::Cancelled {
+/// Ends a subscription: at once when `termination` is absent or not after `now`, else on that
+/// date (installments due up to it are still charged). A scheduled termination can be moved
+/// by cancelling again; an ended subscription cannot be cancelled twice.
+pub fn cancel(
+    subscription: &Subscription,
+    now: DateTime<Utc>,
+    termination: Option<DateTime<Utc>>,
+) -> Result<Subscription, SubscriptionRefusal> {
+    let ended = subscription.cancelled_at.is_some_and(|end| end <= now);
+    if subscription.status == SubscriptionStatus::Cancelled || ended {
         return Err(SubscriptionRefusal::AlreadyCancelled);
     }
-    Ok(Subscription {
-        status: SubscriptionStatus::Cancelled,
-        cancelled_at: Some(now),
-        next_due_at: None,
-        ..subscription.clone()
-    })
+    match termination.filter(|at| *at > now) {
+        None => Ok(Subscription {
+            status: SubscriptionStatus::Cancelled,
+            cancelled_at: Some(now),
+            next_due_at: None,
+            ..subscription.clone()
+        }),
+        Some(at) => {
+            let scheduled = Subscription { cancelled_at: Some(at), ..subscription.clone() };
+            let rule = Rule::parse(&scheduled.rrule, scheduled.effect_date).ok();
+            // Moving the date later brings back the installments an earlier date had cut: none
+            // of them was before `now`, since that date was still ahead.
+            let next = match (&rule, subscription.past_payments_number) {
+                (Some(rule), 0) => rule.first_from(scheduled.effect_date),
+                (Some(rule), _) => subscription.next_due_at.or_else(|| rule.first_from(now)),
+                (None, _) => subscription.next_due_at,
+            };
+            Ok(Subscription { next_due_at: scheduled.before_termination(next), ..scheduled })
+        }
+    }
 }
 
 /// What Subscription/Update may change: the amounts and the rule, until the first installment.
@@ -227,7 +256,7 @@ pub fn change(
         initial_amount: change.initial_amount,
         initial_amount_number: change.initial_amount_number,
         effect_date: change.effect_date,
-        next_due_at: rule.first_from(change.effect_date),
+        next_due_at: subscription.before_termination(rule.first_from(change.effect_date)),
         total_payments_number: rule.count(),
         rrule: change.rrule,
         ..subscription.clone()
@@ -309,8 +338,36 @@ mod tests {
         assert_eq!(changed.next_amount(), Amount(2000));
         let started = subscription.after_installment().unwrap();
         assert_eq!(change(&started, update, now), Err(SubscriptionRefusal::AlreadyStarted));
-        let cancelled = cancel(&subscription, now).unwrap();
+        let cancelled = cancel(&subscription, now, None).unwrap();
         assert!(!cancelled.is_due(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()));
-        assert_eq!(cancel(&cancelled, now), Err(SubscriptionRefusal::AlreadyCancelled));
+        assert_eq!(cancel(&cancelled, now, None), Err(SubscriptionRefusal::AlreadyCancelled));
+    }
+
+    #[test]
+    fn scheduled_termination_stops_installments_after_it() {
+        let day = |m, d, y| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
+        let now = day(11, 28, 2026);
+        let subscription = create(new("FREQ=MONTHLY"), now).unwrap();
+        // Ends on 15 February: the installments of 1 December, 1 January and 1 February remain.
+        let mut scheduled = cancel(&subscription, now, Some(day(2, 15, 2027))).unwrap();
+        assert_eq!(scheduled.status, SubscriptionStatus::Active);
+        assert_eq!(scheduled.cancelled_at, Some(day(2, 15, 2027)));
+        let mut charged = Vec::new();
+        while let Some(due) = scheduled.next_due_at {
+            charged.push(due);
+            scheduled = scheduled.after_installment().unwrap();
+        }
+        assert_eq!(charged, vec![day(12, 1, 2026), day(1, 1, 2027), day(2, 1, 2027)]);
+        // Once the date has passed, the subscription has ended.
+        assert_eq!(cancel(&scheduled, day(3, 1, 2027), None), Err(SubscriptionRefusal::AlreadyCancelled));
+
+        // Moved earlier, then later again: the cut installment comes back.
+        let early = cancel(&subscription, now, Some(day(11, 30, 2026))).unwrap();
+        assert_eq!(early.next_due_at, None);
+        let later = cancel(&early, now, Some(day(1, 2, 2027))).unwrap();
+        assert_eq!(later.next_due_at, Some(day(12, 1, 2026)));
+        // A date already past cancels at once.
+        let at_once = cancel(&subscription, now, Some(day(11, 1, 2026))).unwrap();
+        assert_eq!((at_once.status, at_once.cancelled_at), (SubscriptionStatus::Cancelled, Some(now)));
     }
 }

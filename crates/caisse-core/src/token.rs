@@ -66,6 +66,9 @@ pub enum TokenRefusal {
     AlreadyCancelled,
     #[error("token is active")]
     AlreadyActive,
+    /// A card operation on a token that holds no card (a SEPA mandate).
+    #[error("token holds no card")]
+    NotACard,
 }
 
 impl PaymentToken {
@@ -87,6 +90,30 @@ pub fn cancel(token: &PaymentToken, now: DateTime<Utc>) -> Result<PaymentToken, 
         return Err(TokenRefusal::AlreadyCancelled);
     }
     Ok(PaymentToken { status: TokenStatus::Cancelled, cancelled_at: Some(now), ..token.clone() })
+}
+
+/// The token once its card is replaced by `card`, which a verification has just accepted
+/// (its network reference becomes the one card payments chain to); a customer given with
+/// the change replaces the one kept.
+pub fn renew_card(
+    token: &PaymentToken,
+    card: CardSummary,
+    initial_issuer_transaction_identifier: Option<String>,
+    customer: serde_json::Map<String, serde_json::Value>,
+) -> Result<PaymentToken, TokenRefusal> {
+    if token.status == TokenStatus::Cancelled {
+        return Err(TokenRefusal::AlreadyCancelled);
+    }
+    if token.card().is_none() {
+        return Err(TokenRefusal::NotACard);
+    }
+    let customer = if customer.is_empty() { token.customer.clone() } else { customer };
+    Ok(PaymentToken {
+        method: TokenMethod::Card { card },
+        initial_issuer_transaction_identifier,
+        customer,
+        ..token.clone()
+    })
 }
 
 /// Makes a cancelled token usable again (its subscriptions stay cancelled).

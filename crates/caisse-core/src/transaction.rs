@@ -261,6 +261,10 @@ pub struct Transaction {
     /// The subscription whose installment it is.
     #[serde(default)]
     pub subscription_id: Option<String>,
+    /// For a SEPA direct debit (and its refunds): the mandate it draws on. Such a
+    /// transaction has no card.
+    #[serde(default)]
+    pub mandate: Option<crate::token::SepaMandate>,
 }
 
 /// Why an operation is not allowed. Nothing has changed when one of these is returned.
@@ -313,6 +317,7 @@ impl Transaction {
         assert!(self.amount <= self.origin_amount, "amount above the authorised amount");
         assert!(self.refunded_amount <= self.amount, "refunds above the captured amount");
         assert!(self.capture_day <= CaptureMode::MAX_CAPTURE_DAY);
+        assert!(self.card.is_none() || self.mandate.is_none(), "paid by card and by SEPA mandate at once");
         if self.refunded_amount > Amount::ZERO {
             assert!(
                 matches!(self.status, TransactionStatus::Captured | TransactionStatus::Credited),
@@ -466,6 +471,7 @@ fn credit_for_refund(parent: &Transaction, refund: &Operation, now: DateTime<Utc
         parent_id: Some(parent.id.clone()),
         token_id: parent.token_id.clone(),
         subscription_id: None,
+        mandate: parent.mandate.clone(),
     };
     credit.assert_invariants();
     let mut operation = Operation::new(id, OperationName::CreditFromTransaction, refund.amount, now);

@@ -282,6 +282,9 @@ pub fn of_token(error: TokenError) -> WsError {
         TokenError::NotFound => WsError::new(ErrorCode::Psp030),
         TokenError::NotUsable => WsError::new(ErrorCode::Psp031),
         TokenError::Refused(TokenRefusal::AlreadyCancelled) => WsError::new(ErrorCode::Psp031),
+        TokenError::Refused(TokenRefusal::NotACard) => {
+            WsError::detailed(ErrorCode::Psp001, "the token holds a SEPA mandate, not a card")
+        }
         TokenError::Refused(TokenRefusal::AlreadyActive) => {
             WsError::detailed(ErrorCode::Psp001, "the token is already active")
         }

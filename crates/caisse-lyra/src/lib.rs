@@ -16,6 +16,7 @@
 mod auth;
 pub mod error;
 mod fields;
+pub mod form;
 mod json;
 mod objects;
 pub mod registry;

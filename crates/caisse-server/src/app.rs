@@ -1,12 +1,19 @@
 use crate::state::AppState;
-use crate::{lyra, sips};
+use crate::{lyra, sips, soap};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 
 pub fn app(state: AppState) -> Router {
-    Router::new().route("/healthz", get(healthz)).merge(sips::router()).merge(lyra::router()).with_state(state)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(sips::router())
+        .merge(crate::hosted_fields::router())
+        .merge(crate::acs::router())
+        .merge(soap::router())
+        .merge(lyra::router())
+        .with_state(state)
 }
 
 /// 200 when the store answers, 503 otherwise: a load balancer can drain an instance whose

@@ -20,6 +20,15 @@ pub struct Settings {
     pub vault_key: Option<String>,
     /// `CAISSE_SHUTDOWN_GRACE_SECONDS`: how long SIGTERM waits for in-flight requests.
     pub shutdown_grace: Duration,
+    /// `CAISSE_IPN_RETRY_DELAYS`: the automatic replays of a failed IPN (`15m,30m,1h,2h`).
+    pub ipn_retry_delays: Vec<Duration>,
+    /// `CAISSE_SMTP_URL`: where failure e-mails go (`smtp://host:25`); else `.eml` files.
+    pub smtp_url: Option<String>,
+    /// `CAISSE_DATA_DIR`: the data folder (failure e-mails in `mail/`); else the SQLite
+    /// database's folder, or `./caisse-data`.
+    pub data_dir: Option<std::path::PathBuf>,
+    /// `CAISSE_MAIL_FROM`: the failure e-mails' sender.
+    pub mail_from: String,
 }
 
 impl std::fmt::Debug for Settings {
@@ -50,6 +59,11 @@ impl Default for Settings {
             public_url: None,
             vault_key: None,
             shutdown_grace: Duration::from_secs(10),
+            ipn_retry_delays: caisse_notify::parse_delays(caisse_notify::settings::DEFAULT_REPLAY_DELAYS)
+                .unwrap_or_default(),
+            smtp_url: None,
+            data_dir: None,
+            mail_from: caisse_notify::settings::DEFAULT_MAIL_FROM.into(),
         }
     }
 }
@@ -82,6 +96,15 @@ impl Settings {
             })?;
             settings.shutdown_grace = Duration::from_secs(seconds);
         }
+        if let Some(delays) = lookup("CAISSE_IPN_RETRY_DELAYS") {
+            settings.ipn_retry_delays = caisse_notify::parse_delays(&delays)
+                .map_err(|reason| SettingError { name: "CAISSE_IPN_RETRY_DELAYS", reason })?;
+        }
+        settings.smtp_url = lookup("CAISSE_SMTP_URL").filter(|url| !url.trim().is_empty());
+        settings.data_dir = lookup("CAISSE_DATA_DIR").filter(|dir| !dir.is_empty()).map(Into::into);
+        if let Some(from) = lookup("CAISSE_MAIL_FROM") {
+            settings.mail_from = from;
+        }
         Ok(settings)
     }
 }
@@ -104,5 +127,11 @@ mod tests {
         assert_eq!(settings.listen.port(), 9000);
         assert_eq!(settings.batch_cutoff, NaiveTime::from_hms_opt(23, 30, 0).unwrap());
         assert!(Settings::from_lookup(|name| (name == "CAISSE_LISTEN").then(|| "nope".into())).is_err());
+        let delays = |text: &'static str| {
+            Settings::from_lookup(move |name| (name == "CAISSE_IPN_RETRY_DELAYS").then(|| text.into()))
+        };
+        assert_eq!(delays("1s,1s,1s,1s").unwrap().ipn_retry_delays, [Duration::from_secs(1); 4]);
+        assert_eq!(Settings::default().ipn_retry_delays.len(), 4);
+        assert_eq!(delays("10x").unwrap_err().name, "CAISSE_IPN_RETRY_DELAYS");
     }
 }

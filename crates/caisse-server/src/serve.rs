@@ -18,6 +18,8 @@ pub enum ServeError {
     VaultKey(String),
     #[error("network: {0}")]
     Io(#[from] std::io::Error),
+    #[error("notifier: {0}")]
+    Notifier(String),
 }
 
 /// Opens (creating and migrating if needed) the store and wires the core to it.
@@ -40,6 +42,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let notifier =
+        caisse_notify::start(state.payments.store().clone(), state.payments.clock().clone(), notify_settings(settings))
+            .map_err(|error| ServeError::Notifier(error.to_string()))?;
     let batch = tokio::spawn(batch::run_daily(state.payments.clone(), settings.batch_cutoff));
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
@@ -59,7 +64,19 @@ pub async fn serve(
         }
     };
     batch.abort();
+    notifier.stop(grace).await;
     result
+}
+
+/// The notifier's part of the settings.
+pub fn notify_settings(settings: &Settings) -> caisse_notify::NotifySettings {
+    caisse_notify::NotifySettings {
+        replay_delays: settings.ipn_retry_delays.clone(),
+        smtp_url: settings.smtp_url.clone(),
+        data_dir: settings.data_dir.clone().unwrap_or_else(|| caisse_notify::default_data_dir(&settings.database_url)),
+        mail_from: settings.mail_from.clone(),
+        ..caisse_notify::NotifySettings::default()
+    }
 }
 
 /// Completes on SIGTERM or Ctrl-C.

@@ -34,7 +34,8 @@ async fn office_json(
         )
             .into_response();
     }
-    match state.office.json(&family, &method, &body).await {
+    let public_url = crate::lyra::public_base_url(state.public_url.as_deref(), &headers);
+    match state.office.json_at(&family, &method, &body, Some(&public_url)).await {
         OfficeReply::Answer(json) => {
             (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], json).into_response()
         }

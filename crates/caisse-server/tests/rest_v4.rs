@@ -127,9 +127,37 @@ on_both_backends! {
         assert_eq!(production["mode"], "PRODUCTION");
         assert_eq!(production["answer"]["orderDetails"]["mode"], "PRODUCTION");
         let uuid = uuid_of(&production["answer"]);
-        let test = server.rest_as(LYRA_SEED_SHOP, "testpassword_ROTATED", "Transaction/Get", json!({"uuid": uuid})).await;
-        assert_eq!(test["mode"], "TEST");
-        assert_eq!(test["answer"]["orderDetails"]["mode"], "PRODUCTION", "the transaction keeps its own mode");
+        let prod = |service: &'static str, body: Value| server.rest_as(LYRA_SEED_SHOP, "prodpassword_ROTATED", service, body);
+        let test = |service: &'static str, body: Value| server.rest_as(LYRA_SEED_SHOP, "testpassword_ROTATED", service, body);
+        let got = prod("Transaction/Get", json!({"uuid": uuid})).await;
+        assert_eq!(got["answer"]["orderDetails"]["mode"], "PRODUCTION");
+        // TEST and PRODUCTION see separate data, as the platform's two environments do.
+        for (service, body) in [
+            ("Transaction/Get", json!({"uuid": uuid})),
+            ("Transaction/CancelOrRefund", json!({"uuid": uuid})),
+            ("Transaction/Duplicate", json!({"uuid": uuid, "amount": 100, "currency": "EUR"})),
+            ("Charge/CreateTokenFromTransaction", json!({"uuid": uuid})),
+            ("Order/Get", json!({"orderId": "PROD-1"})),
+        ] {
+            let envelope = test(service, body).await;
+            assert_eq!(envelope["mode"], "TEST");
+            assert_eq!(envelope["answer"]["errorCode"], "PSP_010", "{service}: {envelope}");
+        }
+        let token_body = json!({"orderId": "T", "paymentForms": card(CARD_OK)});
+        let test_token = test("Charge/CreateToken", token_body).await["answer"]["transactions"][0]["paymentMethodToken"]
+            .as_str().unwrap().to_owned();
+        for (service, body) in [
+            ("Token/Get", json!({"paymentMethodToken": test_token})),
+            ("Token/Cancel", json!({"paymentMethodToken": test_token})),
+            ("Charge/CreatePayment", json!({"amount": 100, "currency": "EUR", "formAction": "SILENT",
+                "paymentMethodToken": test_token})),
+            ("Charge/CreateSubscription", json!({"amount": 100, "currency": "EUR", "paymentMethodToken": test_token,
+                "effectDate": "2026-12-01T00:00:00+00:00", "rrule": "RRULE:FREQ=MONTHLY"})),
+        ] {
+            let envelope = prod(service, body).await;
+            assert_eq!(envelope["answer"]["errorCode"], "PSP_030", "{service}: {envelope}");
+        }
+        assert_eq!(test("Token/Get", json!({"paymentMethodToken": test_token})).await["answer"]["status"], "ACTIVE");
         // Another shop's transaction is unknown to this one.
         server.rest_error("Transaction/Get", json!({"uuid": uuid}), "PSP_010").await;
     }
@@ -313,7 +341,28 @@ on_both_backends! {
 
         let update = server.rest_ok("Token/Update", json!({"paymentMethodToken": token})).await;
         assert_eq!(update["_type"], "V4/Charge/PaymentForm");
-        server.rest_error("Token/Update", json!({"paymentMethodToken": token, "paymentForms": card(CARD_OK)}), "PSP_001").await;
+        // A new card (PCI): verified, then the token pays with it; a refused one changes nothing.
+        let refused = server
+            .rest_error("Token/Update", json!({"paymentMethodToken": token, "paymentForms": card(CARD_REFUSED)}), "PSP_035")
+            .await;
+        assert_eq!(refused["detailedErrorCode"], "05");
+        assert_eq!(server.rest_ok("Token/Get", json!({"paymentMethodToken": token})).await["tokenDetails"]["pan"],
+            "497010XXXXXX0000");
+        let renewed = server.rest_ok("Token/Update", json!({"paymentMethodToken": token,
+            "customer": {"email": "new@example.com"},
+            "paymentForms": [{"paymentMethodType": "CARD", "pan": "4970100000000055", "expiryMonth": "06",
+                              "expiryYear": "2031", "securityCode": "456"}]})).await;
+        assert_eq!(renewed["_type"], "V4/Payment");
+        let verification = &renewed["transactions"][0];
+        assert_eq!(verification["operationType"], "VERIFICATION");
+        assert_eq!(verification["paymentMethodToken"], token.as_str());
+        assert!(!renewed.to_string().contains("4970100000000055"), "no clear PAN in the answer");
+        let got = server.rest_ok("Token/Get", json!({"paymentMethodToken": token})).await;
+        assert_eq!(got["tokenDetails"]["pan"], "497010XXXXXX0055");
+        assert_eq!(got["tokenDetails"]["expiryYear"], 2031);
+        assert_eq!(got["customer"]["email"], "new@example.com");
+        let paid = server.pay_with_token(&token, 300, "AFTER-UPDATE").await;
+        assert_eq!(paid["transactions"][0]["transactionDetails"]["cardDetails"]["pan"], "497010XXXXXX0055");
 
         let unknown = "0123456789abcdef0123456789abcdef";
         server.rest_error("Token/Get", json!({"paymentMethodToken": unknown}), "PSP_030").await;
@@ -548,39 +597,95 @@ on_both_backends! {
         assert_eq!(credited, 1000, "credits add up to the captured amount");
     }
 
-    async fn sepa_tokens_have_no_acceptance_agreement_yet(server) {
-        use caisse_core::token::{PaymentToken, SepaMandate, TokenMethod, TokenStatus};
-        let rum = "0d75bd5f1fef4e779a4154e65abb39ca";
-        let token = PaymentToken {
-            id: rum.into(),
-            shop_id: caisse_core::ShopId(LYRA_SHOP.into()),
-            mode: caisse_core::Mode::Test,
-            status: TokenStatus::Active,
-            method: TokenMethod::Sdd {
-                mandate: SepaMandate {
-                    rum: rum.into(),
-                    masked_iban: "FR76XXXXXXXXXXXXXXXXXXX0158".into(),
-                    bic: Some("CRLYFRPPXXX".into()),
-                    signed_at: "2026-11-01T00:00:00Z".parse().unwrap(),
-                },
-            },
-            initial_issuer_transaction_identifier: None,
-            customer: Default::default(),
-            created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
-            cancelled_at: None,
+    async fn rest_and_office_refunds_share_one_limit(server) {
+        // One shop speaking both protocols: the demo shop gets a Sips key, as `caisse shop
+        // add-key 69876357` gives it.
+        let shop = caisse_core::ShopId(LYRA_SHOP.into());
+        let key = server.state.payments.store().add_key(&shop, "both-protocols-key").await.unwrap();
+        let office = |path: &'static str, fields: Value| {
+            let mut fields = fields;
+            fields["keyVersion"] = json!(key.version.to_string());
+            server.call_as(LYRA_SHOP, "both-protocols-key", path, fields)
         };
-        server.state.payments.store().insert_token(token, None, None).await.unwrap();
+        let order = office("checkout/cardOrder", json!({"amount": "1000", "currencyCode": "978",
+            "cardNumber": "4100000000000000", "cardExpiryDate": "203012", "captureMode": "AUTHOR_CAPTURE",
+            "captureDay": "0", "orderChannel": "INTERNET", "transactionReference": "BOTH1", "orderId": "BOTH-ORDER"})).await;
+        assert_eq!(order["responseCode"], "00", "{order:?}");
+        server.advance_days(1);
+        server.run_batch().await;
+        let found = server.rest_ok("Order/Get", json!({"orderId": "BOTH-ORDER"})).await;
+        let uuid = found["transactions"][0]["uuid"].as_str().unwrap().to_owned();
+        assert_eq!(found["transactions"][0]["detailedStatus"], "CAPTURED");
+
+        // 600 through REST, then the Office Serveur may refund 400 of the 1000, not 500.
+        server.rest_ok("Transaction/Refund", json!({"uuid": uuid, "amount": 600, "currency": "EUR"})).await;
+        let refund = |amount: &str| office("cashManagement/refund", json!({"transactionReference": "BOTH1",
+            "operationAmount": amount, "currencyCode": "978"}));
+        assert_eq!(refund("500").await["responseCode"], "24");
+        assert_eq!(refund("400").await["responseCode"], "00");
+        // Nothing remains for either protocol.
+        server.rest_error("Transaction/Refund", json!({"uuid": uuid, "amount": 1, "currency": "EUR"}), "PSP_104").await;
+        assert_eq!(refund("1").await["responseCode"], "24");
+        let data = office("diagnostic/getTransactionData", json!({"transactionReference": "BOTH1"})).await;
+        assert_eq!(data["transactionStatus"], "CREDITED", "{data:?}");
+        let got = server.rest_ok("Transaction/Get", json!({"uuid": uuid})).await;
+        assert_eq!(got["transactionDetails"]["cardDetails"]["captureResponse"]["refundAmount"], 1000);
+    }
+
+    async fn sepa_token_payments_are_direct_debits(server) {
+        let iban = caisse_core::wallet::Iban::parse("FR1420041010050500013M02606").unwrap();
+        let mut customer = serde_json::Map::new();
+        customer.insert("email".into(), "debtor@example.com".into());
+        let token = server.state.payments
+            .register_sepa_mandate(caisse_core::ShopId(LYRA_SHOP.into()), caisse_core::Mode::Test, &iban,
+                Some("PSSTFRPPXXX".into()), customer)
+            .await
+            .unwrap();
+        let rum = token.id.as_str();
+        assert!(is_hex32(&json!(rum)), "the RUM is shaped like a token: {rum}");
         let got = server.rest_ok("Token/Get", json!({"paymentMethodToken": rum})).await;
         assert_eq!(got["paymentMethodType"], "SDD");
-        assert_eq!(got["tokenDetails"]["pan"], "FR76XXXXXXXXXXXXXXXXXXX0158");
+        assert_eq!(got["tokenDetails"]["pan"], "FR14XXXXXXXXXXXXXXXXXXX2606");
         assert_eq!(got["tokenDetails"]["effectiveBrand"], "SDD");
-        // The seed's SEPA request: refused as the platform refuses a method without a contract.
-        let refused = server.rest_error("Charge/CreatePayment",
-            json!({"amount": 990, "currency": "EUR", "paymentMethodToken": rum, "formAction": "SILENT"}), "PSP_610").await;
-        assert_eq!(refused["detailedErrorCode"], "NO_ACCEPTANCE_AGREEMENT_AVAILABLE");
-        server.rest_error("Charge/CreateSubscription", json!({"amount": 990, "currency": "EUR",
-            "paymentMethodToken": rum, "effectDate": "2026-12-01T00:00:00+00:00", "rrule": "RRULE:FREQ=MONTHLY"}),
-            "PSP_610").await;
+
+        // The seed's SEPA request.
+        let paid = server.rest_ok("Charge/CreatePayment",
+            json!({"amount": 990, "currency": "EUR", "paymentMethodToken": rum, "formAction": "SILENT",
+                   "orderId": "SEPA-1"})).await;
+        assert_eq!(paid["_type"], "V4/Payment");
+        assert_eq!(paid["orderStatus"], "PAID");
+        assert_eq!(paid["orderCycle"], "CLOSED");
+        let debit = &paid["transactions"][0];
+        assert_eq!(debit["paymentMethodType"], "SDD");
+        assert_eq!(debit["paymentMethodToken"], rum);
+        assert_eq!(debit["amount"], 990);
+        assert_eq!(debit["transactionDetails"]["cardDetails"], Value::Null);
+        assert_eq!(debit["transactionDetails"]["paymentMethodDetails"]["id"], "FR14XXXXXXXXXXXXXXXXXXX2606");
+        assert_eq!(debit["transactionDetails"]["paymentMethodDetails"]["effectiveBrand"], "SDD");
+        assert!(!paid.to_string().contains("FR1420041010050500013M02606"), "no clear IBAN in the answer");
+
+        // Presented by the batch like a card payment, then refunded within what was debited.
+        let uuid = debit["uuid"].as_str().unwrap().to_owned();
+        server.advance_days(1);
+        server.run_batch().await;
+        assert_eq!(server.rest_ok("Transaction/Get", json!({"uuid": uuid})).await["detailedStatus"], "CAPTURED");
+        let refund = server.rest_ok("Transaction/Refund", json!({"uuid": uuid, "amount": 400, "currency": "EUR"})).await;
+        assert_eq!(refund["paymentMethodType"], "SDD");
+        server.rest_error("Transaction/Refund", json!({"uuid": uuid, "amount": 600, "currency": "EUR"}), "PSP_511").await;
+
+        // A SEPA token has no card to replace; it can pay installments.
+        server.rest_error("Token/Update", json!({"paymentMethodToken": rum, "paymentForms": card(CARD_OK)}), "PSP_001").await;
+        let created = server.rest_ok("Charge/CreateSubscription", json!({"amount": 990, "currency": "EUR",
+            "paymentMethodToken": rum, "effectDate": "2026-12-10T00:00:00+00:00", "rrule": "RRULE:FREQ=MONTHLY;COUNT=2",
+            "orderId": "SEPA-SUB"})).await;
+        assert_eq!(created["_type"], "V4/SubscriptionCreated");
+        server.clock.set("2026-12-10T00:00:01Z".parse().unwrap());
+        server.state.payments.run_due_installments().await.unwrap();
+        let order = server.rest_ok("Order/Get", json!({"orderId": "SEPA-SUB"})).await;
+        let installments = order["transactions"].as_array().unwrap();
+        assert_eq!(installments.len(), 1);
+        assert_eq!(installments[0]["paymentMethodType"], "SDD");
+        assert_eq!(installments[0]["detailedStatus"], "AUTHORISED");
     }
 
     async fn order_get_echoes_customer_and_metadata(server) {

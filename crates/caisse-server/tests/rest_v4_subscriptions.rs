@@ -166,12 +166,36 @@ on_both_backends! {
         let (other, _) = server.create_token(CARD_OK).await;
         server.rest_error("Subscription/Get", json!({"subscriptionId": id, "paymentMethodToken": other}), "PSP_030").await;
         server.rest_error("Subscription/Cancel", json!({"subscriptionId": id, "paymentMethodToken": token,
-            "terminationDate": "2027-06-01T00:00:00+00:00"}), "INT_805").await;
+            "terminationDate": "next june"}), "INT_805").await;
         assert_eq!(get(&server, &id, &token).await["cancelDate"], Value::Null, "nothing changed");
         // Another shop does not see it.
         let envelope = server.rest_as(LYRA_SEED_SHOP, LYRA_SEED_PASSWORD, "Subscription/Get",
             json!({"subscriptionId": id, "paymentMethodToken": token})).await;
         assert_eq!(envelope["answer"]["errorCode"], "PSP_032");
+    }
+}
+
+on_both_backends! {
+    async fn a_future_termination_date_keeps_the_installments_before_it(server) {
+        let (token, _) = server.create_token(CARD_OK).await;
+        let body = subscription(&token, json!({"rrule": "RRULE:FREQ=MONTHLY", "initialAmount": null,
+            "initialAmountNumber": null}));
+        let id = server.rest_ok("Charge/CreateSubscription", body).await["subscriptionId"].as_str().unwrap().to_owned();
+        let cancelled = server.rest_ok("Subscription/Cancel", json!({"subscriptionId": id, "paymentMethodToken": token,
+            "terminationDate": "2027-01-15T00:00:00+00:00"})).await;
+        assert_eq!(cancelled["responseCode"], 0);
+        assert_eq!(get(&server, &id, &token).await["cancelDate"], "2027-01-15T00:00:00+00:00");
+        // 1 December and 1 January are charged; 1 February is after the termination.
+        for at in ["2026-12-01T00:00:01Z", "2027-01-01T00:00:01Z", "2027-02-01T00:00:01Z", "2027-03-01T00:00:01Z"] {
+            run_installments_at(&server, at).await;
+        }
+        let after = get(&server, &id, &token).await;
+        assert_eq!(after["pastPaymentsNumber"], 2);
+        let order = server.rest_ok("Order/Get", json!({"orderId": "SUB-ORDER"})).await;
+        assert_eq!(order["transactions"].as_array().unwrap().len(), 2);
+        // Ended: cancelling again is refused and changes nothing.
+        server.rest_error("Subscription/Cancel", json!({"subscriptionId": id, "paymentMethodToken": token}), "PSP_033").await;
+        assert_eq!(get(&server, &id, &token).await["cancelDate"], "2027-01-15T00:00:00+00:00");
     }
 }
 

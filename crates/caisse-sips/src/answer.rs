@@ -82,6 +82,23 @@ impl Answer {
         self
     }
 
+    /// A list of containers, pruned like [`Answer::container`]; left out when nothing is left.
+    pub fn container_list(&mut self, name: &'static str, items: Vec<Map<String, Value>>) -> &mut Answer {
+        let value = prune(Value::Array(items.into_iter().map(Value::Object).collect()));
+        if !is_empty(&value) {
+            self.fields.insert(name.to_owned(), value);
+        }
+        self
+    }
+
+    /// The code under another field name (`walletResponseCode` for the wallet family).
+    pub fn with_code_field(mut self, name: &'static str) -> Answer {
+        if let Some(code) = self.fields.remove("responseCode") {
+            self.fields.insert(name.to_owned(), code);
+        }
+        self
+    }
+
     /// The answer as sent: sealed when a key is known for the request. Without one (unknown
     /// merchant or key version, malformed identity) there is nothing the merchant could
     /// verify a seal with, so none is sent.

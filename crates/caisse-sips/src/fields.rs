@@ -7,6 +7,7 @@
 
 use crate::response_code::ResponseCode;
 use caisse_core::card::{CardBrand, CardExpiry, Pan};
+use caisse_core::wallet::Iban;
 use caisse_core::{Amount, CaptureMode, Currency, ShopId, TransactionKey};
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
@@ -293,3 +294,72 @@ fn is_digits(text: &str, min: usize, max: usize) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+// --- Wallets -------------------------------------------------------------------------------
+
+/// `merchantWalletId`: AN21 restrictedString (data dictionary).
+pub const MERCHANT_WALLET_ID_CHARS_MAX: usize = 21;
+/// `paymentMeanId`: N6, the mean's rank in its wallet.
+pub const PAYMENT_MEAN_ID_DIGITS_MAX: usize = 6;
+/// `paymentMeanAlias`: not in the dictionary; caisse takes up to this many characters.
+pub const PAYMENT_MEAN_ALIAS_CHARS_MAX: usize = 50;
+/// A SEPA mandate reference (RUM): at most 35 characters.
+pub const MANDATE_ID_CHARS_MAX: usize = 35;
+
+impl<'a> Fields<'a> {
+    /// `merchantWalletId`, mandatory: letters, digits, `_ . + - @` and space, 1 to 21 of them.
+    pub fn merchant_wallet_id(&self) -> FieldResult<String> {
+        const NAME: &str = "merchantWalletId";
+        let text = self.required_text(NAME)?;
+        let restricted = |c: char| c.is_ascii_alphanumeric() || "_.+-@ ".contains(c);
+        if text.chars().count() > MERCHANT_WALLET_ID_CHARS_MAX || !text.chars().all(restricted) {
+            return Err(FieldError::format(NAME));
+        }
+        Ok(text.into_owned())
+    }
+
+    /// `paymentMeanId`, mandatory: N6.
+    pub fn payment_mean_id(&self) -> FieldResult<u32> {
+        const NAME: &str = "paymentMeanId";
+        let digits = self.digits(NAME, PAYMENT_MEAN_ID_DIGITS_MAX)?.ok_or_else(|| FieldError::missing(NAME))?;
+        digits.parse().map_err(|_| FieldError::format(NAME))
+    }
+
+    /// `paymentMeanAlias`: free text.
+    pub fn payment_mean_alias(&self) -> FieldResult<Option<String>> {
+        self.bounded_text("paymentMeanAlias", PAYMENT_MEAN_ALIAS_CHARS_MAX)
+    }
+
+    /// `iban`, mandatory: an IBAN of a SEPA country, electronic form, its check digits right.
+    pub fn iban(&self) -> FieldResult<Iban> {
+        const NAME: &str = "iban";
+        let text = self.required_text(NAME)?;
+        Iban::parse(&text).map_err(|_| FieldError::format(NAME))
+    }
+
+    /// `bic`: 4 letters (bank), 2 (country), 2 letters or digits (place), optionally 3 more (branch).
+    pub fn bic(&self) -> FieldResult<Option<String>> {
+        const NAME: &str = "bic";
+        let Some(text) = self.text(NAME)? else {
+            return Ok(None);
+        };
+        let bytes = text.as_bytes();
+        let well_formed = matches!(bytes.len(), 8 | 11)
+            && bytes[..6].iter().all(u8::is_ascii_uppercase)
+            && bytes[6..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if well_formed { Ok(Some(text.into_owned())) } else { Err(FieldError::format(NAME)) }
+    }
+
+    /// `mandateId`: a SEPA mandate reference, the scheme's characters, at most 35.
+    pub fn mandate_id(&self) -> FieldResult<Option<String>> {
+        const NAME: &str = "mandateId";
+        let Some(text) = self.text(NAME)? else {
+            return Ok(None);
+        };
+        let sepa = |c: char| c.is_ascii_alphanumeric() || "/-?:().,'+ ".contains(c);
+        if text.chars().count() > MANDATE_ID_CHARS_MAX || !text.chars().all(sepa) {
+            return Err(FieldError::format(NAME));
+        }
+        Ok(Some(text.into_owned()))
+    }
+}

@@ -12,7 +12,9 @@
 //! - `answer`: answer maps that leave out empty values, sealed with the request's key.
 //! - `keys`: the shop/key cache.
 //! - `methods`: one module per method (cardOrder, cancel, refund, validate, duplicate,
-//!   creditHolder, getTransactionData) and the only dispatch.
+//!   creditHolder, getTransactionData, getCardData) and the only dispatch.
+//! - `soap`: the SOAP encoding ([`Office::soap`]): envelopes ↔ field maps, the WSDL per
+//!   family, faults.
 
 mod answer;
 mod fields;
@@ -22,5 +24,11 @@ mod office;
 pub mod registry;
 pub mod response_code;
 pub mod seal;
+pub mod soap;
 
 pub use office::{Office, OfficeReply, UNSUPPORTED_MEDIA_TYPE_HTML};
+
+/// Where caisse serves the hosted-fields SDK (hostedFieldsInitialize's `sdkUrl`), on its
+/// public base URL; the path the platform's own SDK has.
+pub const HOSTED_FIELDS_SDK_PATH: &str = "/paymentprovider/hostedfields/services/sdpx-hostedfields-sdk.js";
+pub use soap::SoapReply;

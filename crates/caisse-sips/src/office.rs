@@ -1,5 +1,6 @@
 //! The Office Serveur entry point: one call is request map → checks → method → answer map.
-//! The JSON encoding lives in [`Office::json`]; a SOAP encoding only needs [`Office::call`].
+//! The JSON encoding lives in [`Office::json`], the SOAP one in [`Office::soap`]; both only
+//! wrap [`Office::call`].
 
 use crate::answer::{Answer, Signer};
 use crate::fields::{FieldError, FieldResult, Fields};
@@ -8,6 +9,7 @@ use crate::methods::{self, Context};
 use crate::registry::{self, Family, InterfaceVersionError, Method};
 use crate::response_code::{Failure, ResponseCode};
 use crate::seal::{self, SealAlgorithm};
+use crate::soap::{self, Fault, SoapReply};
 use caisse_core::payments::Payments;
 use caisse_core::{SecretKey, ShopId};
 use serde_json::{Map, Value};
@@ -52,6 +54,12 @@ impl Office {
     /// `POST /rs-services/v2/{family}/{method}` with a JSON body. The server has checked the
     /// Content-Type and the body size already.
     pub async fn json(&self, family: &str, method: &str, body: &[u8]) -> OfficeReply {
+        self.json_at(family, method, body, None).await
+    }
+
+    /// [`Office::json`] for a request that reached caisse at `public_url`, its public base
+    /// URL (PROTOCOLS.md 4): the URLs a method hands out (`sdkUrl`) are built on it.
+    pub async fn json_at(&self, family: &str, method: &str, body: &[u8], public_url: Option<&str>) -> OfficeReply {
         let Some(method) = registry::lookup(family, method) else {
             return OfficeReply::UnknownMethod;
         };
@@ -61,13 +69,42 @@ impl Office {
             // serde_json's message names a line and column, never the content.
             Err(error) => return bad_request(method, &format!("the body is not JSON: {error}")),
         };
-        let answer = self.call(method, &request).await;
+        let answer = self.call_at(method, &request, public_url).await;
         OfficeReply::Answer(serde_json::to_string(&answer).expect("a map of strings always serialises"))
+    }
+
+    /// `POST /services/v2/{family}` with a SOAP 1.1 envelope: the same call as JSON, its
+    /// fields read from `<method><input>`, its answer written as `<methodResponse><output>`.
+    pub async fn soap(&self, family: &str, body: &[u8]) -> SoapReply {
+        let Some(family) = soap::served_family(family) else {
+            return SoapReply::UnknownFamily;
+        };
+        let request = match soap::decode(body, family) {
+            Ok(request) => request,
+            Err(fault) => return soap_fault(family.name, &fault),
+        };
+        let Some(method) = registry::lookup(family.name, &request.operation) else {
+            let ns = soap::namespace(family);
+            let fault = Fault::client(format!("Unexpected wrapper element {{{ns}}}{} found", request.operation));
+            return soap_fault(family.name, &fault);
+        };
+        let answer = self.call(method, &request.fields).await;
+        SoapReply::Answer(soap::encode_answer(method, &answer))
     }
 
     /// One call, whatever the encoding: the request's fields in, the answer's fields out
     /// (sealed when a key is known for the request).
     pub async fn call(&self, method: &Method, request: &Map<String, Value>) -> Map<String, Value> {
+        self.call_at(method, request, None).await
+    }
+
+    /// [`Office::call`] with the public base URL the request reached caisse at.
+    pub async fn call_at(
+        &self,
+        method: &Method,
+        request: &Map<String, Value>,
+        public_url: Option<&str>,
+    ) -> Map<String, Value> {
         let span = tracing::info_span!(
             "sips",
             method = %method,
@@ -92,9 +129,10 @@ impl Office {
                 KeyLookup::Found(key) => Some(Signer { key: key.clone(), algorithm: identity.algorithm }),
                 _ => None,
             };
-            let answer = match self.checked(method, &fields, lookup).await {
+            let answer = match self.checked(method, &fields, lookup, public_url).await {
                 Ok(answer) | Err(answer) => answer,
             };
+            let answer = answer.with_code_field(registry::response_code_field(method.family));
             tracing::Span::current().record("response_code", answer.code().as_str());
             tracing::info!("answered");
             answer.into_map(signer.as_ref())
@@ -104,7 +142,13 @@ impl Office {
     }
 
     /// The checks every call goes through, in order, then the method itself.
-    async fn checked(&self, method: &Method, fields: &Fields<'_>, lookup: KeyLookup) -> Result<Answer, Answer> {
+    async fn checked(
+        &self,
+        method: &Method,
+        fields: &Fields<'_>,
+        lookup: KeyLookup,
+        public_url: Option<&str>,
+    ) -> Result<Answer, Answer> {
         let envelope = check_envelope(fields, method.family)?;
         let key = match lookup {
             KeyLookup::Found(key) => key,
@@ -114,8 +158,12 @@ impl Office {
             KeyLookup::Unavailable => return Err(Failure::code(ResponseCode::ServerProblem).into()),
         };
         verify_seal(fields, &envelope, &key)?;
-        let context =
-            Context { payments: &self.payments, shop_id: &envelope.shop_id, now: self.payments.clock().now() };
+        let context = Context {
+            payments: &self.payments,
+            shop_id: &envelope.shop_id,
+            now: self.payments.clock().now(),
+            public_url,
+        };
         Ok(methods::run(method.id, &context, fields).await)
     }
 }
@@ -124,6 +172,11 @@ fn bad_request(method: &Method, reason: &str) -> OfficeReply {
     tracing::info!(%method, reason, response_code = ResponseCode::InvalidTransaction.as_str(), "bad request");
     let answer = Answer::new(ResponseCode::InvalidTransaction).into_map(None);
     OfficeReply::BadRequest(serde_json::to_string(&answer).expect("a map of strings always serialises"))
+}
+
+fn soap_fault(family: &str, fault: &Fault) -> SoapReply {
+    tracing::info!(family, reason = %fault.reason, "SOAP fault");
+    SoapReply::Fault(fault.to_xml())
 }
 
 /// Who the request says it comes from, read leniently: enough to seal any answer, even one

@@ -36,6 +36,22 @@ pub enum MethodId {
     Duplicate,
     CreditHolder,
     GetTransactionData,
+    GetCardData,
+    AddCard,
+    AddDirectDebit,
+    GetWalletData,
+    GetPaymentMeanData,
+    UpdatePaymentMean,
+    DeletePaymentMean,
+    SignOff,
+    WalletOrder,
+    WalletCreditHolder,
+    CardCheckEnrollment,
+    WalletCheckEnrollment,
+    CardValidateAuthentication,
+    CardValidateAuthenticationAndOrder,
+    PaymentTokenGenerate,
+    HostedFieldsInitialize,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -55,8 +71,12 @@ impl fmt::Display for Method {
 const CHECKOUT: &Family = &FAMILIES[0];
 const CASH_MANAGEMENT: &Family = &FAMILIES[1];
 const DIAGNOSTIC: &Family = &FAMILIES[2];
+const PAYMENT_MEAN_INFO: &Family = &FAMILIES[7];
+pub const WALLET: &Family = &FAMILIES[3];
+const TOKEN: &Family = &FAMILIES[4];
+const AUTHENTICATION: &Family = &FAMILIES[8];
 
-pub const METHODS: [Method; 7] = [
+pub const METHODS: [Method; 23] = [
     Method { family: CHECKOUT, name: "cardOrder", id: MethodId::CardOrder },
     Method { family: CASH_MANAGEMENT, name: "cancel", id: MethodId::Cancel },
     Method { family: CASH_MANAGEMENT, name: "refund", id: MethodId::Refund },
@@ -64,7 +84,33 @@ pub const METHODS: [Method; 7] = [
     Method { family: CASH_MANAGEMENT, name: "duplicate", id: MethodId::Duplicate },
     Method { family: CASH_MANAGEMENT, name: "creditHolder", id: MethodId::CreditHolder },
     Method { family: DIAGNOSTIC, name: "getTransactionData", id: MethodId::GetTransactionData },
+    Method { family: PAYMENT_MEAN_INFO, name: "getCardData", id: MethodId::GetCardData },
+    Method { family: WALLET, name: "addCard", id: MethodId::AddCard },
+    Method { family: WALLET, name: "addDirectDebit", id: MethodId::AddDirectDebit },
+    Method { family: WALLET, name: "getWalletData", id: MethodId::GetWalletData },
+    Method { family: WALLET, name: "getPaymentMeanData", id: MethodId::GetPaymentMeanData },
+    Method { family: WALLET, name: "updatePaymentMean", id: MethodId::UpdatePaymentMean },
+    Method { family: WALLET, name: "deletePaymentMean", id: MethodId::DeletePaymentMean },
+    Method { family: WALLET, name: "signOff", id: MethodId::SignOff },
+    Method { family: CHECKOUT, name: "walletOrder", id: MethodId::WalletOrder },
+    Method { family: CASH_MANAGEMENT, name: "walletCreditHolder", id: MethodId::WalletCreditHolder },
+    Method { family: CHECKOUT, name: "cardCheckEnrollment", id: MethodId::CardCheckEnrollment },
+    Method { family: CHECKOUT, name: "walletCheckEnrollment", id: MethodId::WalletCheckEnrollment },
+    Method { family: CHECKOUT, name: "cardValidateAuthentication", id: MethodId::CardValidateAuthentication },
+    Method {
+        family: CHECKOUT,
+        name: "cardValidateAuthenticationAndOrder",
+        id: MethodId::CardValidateAuthenticationAndOrder,
+    },
+    Method { family: TOKEN, name: "paymentTokenGenerate", id: MethodId::PaymentTokenGenerate },
+    Method { family: AUTHENTICATION, name: "hostedFieldsInitialize", id: MethodId::HostedFieldsInitialize },
 ];
+
+/// The answer field that carries the outcome: `walletResponseCode` in the wallet family
+/// (Sips wallet answers), `responseCode` everywhere else.
+pub fn response_code_field(family: &Family) -> &'static str {
+    if family == WALLET { "walletResponseCode" } else { "responseCode" }
+}
 
 /// The implemented method at `<family>/<method>`; names are case-sensitive, as on the platform.
 pub fn lookup(family: &str, method: &str) -> Option<&'static Method> {
@@ -142,7 +188,7 @@ mod tests {
             }
         }
         assert_eq!(lookup("checkout", "cardorder"), None);
-        assert_eq!(lookup("checkout", "walletOrder"), None, "not built yet");
+        assert_eq!(lookup("checkout", "directDebitOrder"), None, "not built yet");
         assert_eq!(lookup("nope", "cardOrder"), None);
     }
 

@@ -3,7 +3,9 @@
 //! core outcome.
 
 use caisse_core::Refusal;
+use caisse_core::payment_token::PaymentTokenRefusal;
 use caisse_core::payments::PaymentError;
+use caisse_core::payments::payment_tokens::PaymentTokenError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ResponseCode {
@@ -163,6 +165,32 @@ pub fn of_payment_error(error: &PaymentError) -> Failure {
         PaymentError::NoCard => Failure::code(ResponseCode::NotAllowed),
         // Internals are logged by the caller, never sent; the merchant may retry.
         PaymentError::Store(_) => Failure::code(ResponseCode::ServerProblem),
+    }
+}
+
+/// Payment tokens (docs/sips-choices.md): a garbled token is a format error, a forged,
+/// unknown or other merchant's one an invalid field (one answer for the three), an expired
+/// one a session expiry, a spent one an operation already carried out.
+pub fn of_payment_token_error(error: &PaymentTokenError) -> Failure {
+    const TOKEN: Option<&str> = Some("paymentToken");
+    match error {
+        PaymentTokenError::Refused(PaymentTokenRefusal::Garbled) => {
+            Failure { code: ResponseCode::FormatError, error_field: TOKEN }
+        }
+        PaymentTokenError::Refused(PaymentTokenRefusal::NotValid) => {
+            Failure { code: ResponseCode::InvalidTransaction, error_field: TOKEN }
+        }
+        PaymentTokenError::Refused(PaymentTokenRefusal::Expired) => Failure::code(ResponseCode::SessionExpired),
+        PaymentTokenError::Refused(PaymentTokenRefusal::Used) => Failure::code(ResponseCode::NotAllowed),
+        PaymentTokenError::InvalidCard => Failure::code(ResponseCode::InvalidCard),
+        PaymentTokenError::CardExpired => Failure::code(ResponseCode::CardExpired),
+        PaymentTokenError::BrandNotOnCard => {
+            Failure { code: ResponseCode::InvalidTransaction, error_field: Some("paymentMeanBrand") }
+        }
+        PaymentTokenError::UnknownConsumer => {
+            Failure { code: ResponseCode::InvalidTransaction, error_field: Some("paymentTokenConsumerMerchantId") }
+        }
+        PaymentTokenError::Payment(error) => of_payment_error(error),
     }
 }
 

@@ -569,12 +569,12 @@ async fn unknown_methods_are_404() {
     let h = harness();
     let body = serde_json::to_vec(&sealed(&card_order("X"), SECRET)).unwrap();
     for (family, method) in [
-        ("checkout", "walletOrder"),
-        ("checkout", "cardCheckEnrollment"),
+        ("checkout", "directDebitOrder"),
+        ("checkout", "paymentProviderInitialize"),
         ("checkout", "cardorder"),
         ("cashManagement", "cardOrder"),
         ("diagnostic", "getFraudData"),
-        ("token", "paymentTokenGenerate"),
+        ("fraud", "addToFraudList"),
         ("nope", "cardOrder"),
         ("", ""),
     ] {

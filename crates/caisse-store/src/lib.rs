@@ -14,13 +14,17 @@
 
 mod location;
 mod migrations;
+mod notification_rows;
+mod payment_token_rows;
 mod postgres;
 mod rows;
 mod seed;
 mod sqlite;
+mod three_ds_rows;
 #[cfg(test)]
 mod upgrade_tests;
 mod vault;
+mod wallet_rows;
 
 use caisse_core::ports::{Store, StoreError};
 use location::Location;

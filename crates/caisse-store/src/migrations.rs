@@ -27,6 +27,18 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 2, name: "seed_sips_test_shops", step: Step::SeedSipsTestShops },
     Migration { version: 3, name: "lyra", step: Step::Sql(include_str!("../migrations/sqlite/0003_lyra.sql")) },
     Migration { version: 4, name: "seed_lyra_test_shops", step: Step::SeedLyraTestShops },
+    Migration { version: 5, name: "wallets", step: Step::Sql(include_str!("../migrations/sqlite/0005_wallets.sql")) },
+    Migration {
+        version: 6,
+        name: "payment_tokens",
+        step: Step::Sql(include_str!("../migrations/sqlite/0006_payment_tokens.sql")),
+    },
+    Migration { version: 7, name: "three_ds", step: Step::Sql(include_str!("../migrations/sqlite/0007_three_ds.sql")) },
+    Migration {
+        version: 8,
+        name: "notifications",
+        step: Step::Sql(include_str!("../migrations/sqlite/0008_notifications.sql")),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -34,6 +46,22 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 2, name: "seed_sips_test_shops", step: Step::SeedSipsTestShops },
     Migration { version: 3, name: "lyra", step: Step::Sql(include_str!("../migrations/postgres/0003_lyra.sql")) },
     Migration { version: 4, name: "seed_lyra_test_shops", step: Step::SeedLyraTestShops },
+    Migration { version: 5, name: "wallets", step: Step::Sql(include_str!("../migrations/postgres/0005_wallets.sql")) },
+    Migration {
+        version: 6,
+        name: "payment_tokens",
+        step: Step::Sql(include_str!("../migrations/postgres/0006_payment_tokens.sql")),
+    },
+    Migration {
+        version: 7,
+        name: "three_ds",
+        step: Step::Sql(include_str!("../migrations/postgres/0007_three_ds.sql")),
+    },
+    Migration {
+        version: 8,
+        name: "notifications",
+        step: Step::Sql(include_str!("../migrations/postgres/0008_notifications.sql")),
+    },
 ];
 
 impl Migration {

@@ -7,7 +7,7 @@ use caisse_core::card::CardSummary;
 use caisse_core::payment_form::{FormPurpose, PaymentForm};
 use caisse_core::ports::{BatchReport, StoreError};
 use caisse_core::subscription::{Subscription, SubscriptionStatus};
-use caisse_core::token::{PaymentToken, TokenMethod, TokenStatus};
+use caisse_core::token::{PaymentToken, SepaMandate, TokenMethod, TokenStatus};
 use caisse_core::transaction::{AuthorisationDetails, OrderDetails, Transition};
 use caisse_core::{
     Amount, CaptureMode, Currency, Mode, Operation, OperationName, SecretKey, ShopId, Transaction, TransactionId,
@@ -111,6 +111,8 @@ struct DetailsOut<'a> {
     token_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     subscription_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mandate: Option<&'a SepaMandate>,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +133,8 @@ struct DetailsIn {
     token_id: Option<String>,
     #[serde(default)]
     subscription_id: Option<String>,
+    #[serde(default)]
+    mandate: Option<SepaMandate>,
 }
 
 pub(crate) fn details_json(transaction: &Transaction) -> Result<String, StoreError> {
@@ -143,6 +147,7 @@ pub(crate) fn details_json(transaction: &Transaction) -> Result<String, StoreErr
         parent_id: transaction.parent_id.as_ref(),
         token_id: transaction.token_id.as_deref(),
         subscription_id: transaction.subscription_id.as_deref(),
+        mandate: transaction.mandate.as_ref(),
     };
     serde_json::to_string(&details).map_err(|error| StoreError::Corrupt(format!("transaction details: {error}")))
 }
@@ -157,6 +162,7 @@ pub(crate) fn details_changed(before: &Transaction, after: &Transaction) -> bool
         || before.parent_id != after.parent_id
         || before.token_id != after.token_id
         || before.subscription_id != after.subscription_id
+        || before.mandate != after.mandate
 }
 
 /// `transactions.order_id`: the REST V4 `orderId` the order queries look transactions up by.
@@ -226,6 +232,7 @@ impl TransactionRow<'_> {
             parent_id: details.parent_id,
             token_id: details.token_id,
             subscription_id: details.subscription_id,
+            mandate: details.mandate,
         };
         guarded(|| transaction.assert_invariants()).map_err(|_| {
             StoreError::Corrupt(format!("transaction {} breaks the core's invariants", transaction.id.as_str()))

@@ -153,11 +153,33 @@ pub(crate) struct SealedPan {
 /// ciphertext moved to another entry no longer decrypts.
 pub(crate) struct Vault {
     cipher: Aes256Gcm,
+    /// Keys `fingerprint`; derived from the vault key, so the database alone gives no way to
+    /// test a guessed card number against a fingerprint.
+    fingerprint_key: [u8; 32],
 }
 
 impl Vault {
     pub(crate) fn new(key: &VaultKey) -> Vault {
-        Vault { cipher: Aes256Gcm::new(&key.0.into()) }
+        use sha2::Digest;
+        let fingerprint_key =
+            sha2::Sha256::new().chain_update(b"caisse fingerprint key\0").chain_update(key.0).finalize();
+        Vault { cipher: Aes256Gcm::new(&key.0.into()), fingerprint_key: fingerprint_key.into() }
+    }
+
+    /// A keyed hash (HMAC-SHA-256) of a secret in its `scope`: equal secrets, equal
+    /// fingerprints, so that a unique index can refuse the same card twice without the
+    /// database holding anything that reveals it.
+    pub(crate) fn fingerprint(&self, scope: &[&str], secret: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac =
+            <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.fingerprint_key).expect("HMAC takes any key length");
+        for part in scope {
+            // Length-prefixed: ("ab", "c") and ("a", "bc") differ.
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        mac.update(secret.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 
     pub(crate) fn seal(&self, card_id: &str, pan: &Pan) -> Result<SealedPan, StoreError> {

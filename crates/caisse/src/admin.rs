@@ -34,6 +34,8 @@ pub enum ShopCommand {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Show or set a Sogecommerce shop's instant payment notification (IPN) rules.
+    NotificationRules(crate::notification::RulesArgs),
     /// Set a shop's Sogecommerce REST V4 credentials: what is given replaces, what is not
     /// keeps its current value (or gets a generated one if the shop has none yet).
     LyraCredentials {
@@ -59,7 +61,7 @@ pub enum BatchCommand {
     Run,
 }
 
-async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+pub(crate) async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     let vault_key = match &settings.vault_key {
         Some(key) => caisse_store::VaultKey::parse(key)?,
         None => caisse_store::VaultKey::from_env_or_file(&settings.database_url)?,
@@ -156,6 +158,7 @@ pub async fn shop(settings: &Settings, command: ShopCommand) -> anyhow::Result<(
             let added = store.add_key(&ShopId(id.clone()), &secret).await?;
             println!("merchantId {id}\nkeyVersion {}\nsecretKey  {}", added.version, added.secret);
         }
+        ShopCommand::NotificationRules(args) => crate::notification::rules(settings, args).await?,
     }
     Ok(())
 }

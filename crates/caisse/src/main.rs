@@ -1,7 +1,9 @@
 //! `caisse`: a thin binary. `serve` runs the platform; the other subcommands administer the
-//! same database (shops, keys, the capture batch) while it runs or not.
+//! same database (shops, keys, the capture batch, SEPA mandates) while it runs or not.
 
 mod admin;
+mod mandate;
+mod notification;
 
 /// glibc's allocator showed up at several percent of a cardOrder's CPU time; mimalloc's
 /// thread-local free lists make the many small JSON allocations cheap.
@@ -31,6 +33,12 @@ enum Command {
     /// The capture batch.
     #[command(subcommand)]
     Batch(admin::BatchCommand),
+    /// Register recurring SEPA mandates as Sogecommerce payment method tokens.
+    #[command(subcommand)]
+    Mandate(mandate::MandateCommand),
+    /// Instant payment notifications (IPN): list, show, resend.
+    #[command(subcommand)]
+    Notification(notification::NotificationCommand),
 }
 
 #[tokio::main]
@@ -48,6 +56,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => serve(settings).await,
         Command::Shop(command) => admin::shop(&settings, command).await,
         Command::Batch(command) => admin::batch(&settings, command).await,
+        Command::Mandate(command) => mandate::mandate(&settings, command).await,
+        Command::Notification(command) => notification::notification(&settings, command).await,
     }
 }
 

@@ -123,6 +123,15 @@ fn shop_admin_commands() {
     assert!(batch.contains("captured 0"), "{batch}");
     let duplicate = caisse(&database).args(["shop", "create", "--id", "123456789012345"]).output().unwrap();
     assert!(!duplicate.status.success());
+    let rum = run(&["mandate", "create", "--shop", "69876357", "--iban", "FR14 2004 1010 0505 0001 3M02 606"]);
+    assert!(rum.trim().len() == 32 && rum.trim().bytes().all(|b| b.is_ascii_hexdigit()), "{rum}");
+    for bad in [
+        ["--shop", "69876357", "--iban", "FR1420041010050500013M02607"],
+        ["--shop", "12345678", "--iban", "FR1420041010050500013M02606"],
+    ] {
+        let refused = caisse(&database).args(["mandate", "create"]).args(bad).output().unwrap();
+        assert!(!refused.status.success(), "{bad:?}");
+    }
     let vault_key_file = dir.path().join("caisse.db.vault-key");
     assert!(!vault_key_file.exists(), "CAISSE_VAULT_KEY given: no key file expected");
 }

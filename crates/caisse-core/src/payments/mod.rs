@@ -11,6 +11,7 @@ use crate::ports::{
     StoreError,
 };
 use crate::shop::{Mode, ShopId};
+use crate::token::SepaMandate;
 use crate::transaction::{
     self, AuthorisationDetails, CaptureMode, OrderDetails, Refusal, Transaction, TransactionId, TransactionKey,
     TransactionKind, TransactionStatus, Transition,
@@ -18,10 +19,15 @@ use crate::transaction::{
 use std::sync::Arc;
 
 mod orders;
+pub mod payment_tokens;
+mod sepa;
 mod subscriptions;
+mod three_ds;
 mod tokens;
+pub mod wallets;
 
 pub use subscriptions::{InstallmentReport, SubscriptionError};
+pub use three_ds::{AcsSession, Enrollment, ThreeDsError, ThreeDsField, ValidateAuthentication, Validated};
 pub use tokens::{Registered, TokenError};
 
 #[derive(Debug, thiserror::Error)]
@@ -92,8 +98,8 @@ impl Payments {
     pub async fn authorise(&self, command: Authorise) -> Result<Authorised, PaymentError> {
         let Authorise { shop_id, reference, amount, currency, capture_mode, capture_day, card, order, mode } = command;
         let new = NewTransaction {
-            shop_id,
-            reference,
+            shop_id: shop_id.clone(),
+            reference: reference.clone(),
             kind: TransactionKind::Debit,
             amount,
             currency,
@@ -106,7 +112,15 @@ impl Payments {
             token_id: None,
             subscription_id: None,
         };
-        self.authorise_card(new, &card).await
+        match self.authorise_card(new, &card).await {
+            // The reference may be a 3-D Secure transaction whose authentication the merchant
+            // validated (cardValidateAuthentication): this cardOrder authorises it.
+            Err(PaymentError::DuplicateReference) => self
+                .order_after_validation(&shop_id, &reference, &card, amount, currency)
+                .await?
+                .ok_or(PaymentError::DuplicateReference),
+            other => other,
+        }
     }
 
     pub async fn credit_holder(&self, command: CreditHolder) -> Result<Authorised, PaymentError> {
@@ -133,6 +147,10 @@ impl Payments {
     /// is the usual case).
     pub async fn duplicate(&self, command: Duplicate) -> Result<Authorised, PaymentError> {
         let source = self.transaction(&command.shop_id, &command.from).await?;
+        // TEST and PRODUCTION are separate worlds: a test card never pays for real.
+        if source.mode != command.mode {
+            return Err(PaymentError::UnknownTransaction);
+        }
         let summary = source.card.clone().ok_or(PaymentError::NoCard)?;
         let card = self.card_of(&command.shop_id, &summary).await?;
         let mut order = command.order;
@@ -328,6 +346,12 @@ struct NewTransaction {
     subscription_id: Option<String>,
 }
 
+/// What a transaction draws on.
+enum PaidWith {
+    Card(CardSummary),
+    Mandate(SepaMandate),
+}
+
 impl NewTransaction {
     fn into_transaction(
         self,
@@ -335,7 +359,29 @@ impl NewTransaction {
         card: CardSummary,
         now: chrono::DateTime<chrono::Utc>,
     ) -> (Transaction, Operation) {
-        let status = if decision.is_accepted() {
+        let authorisation = AuthorisationDetails {
+            acquirer_response_code: decision.acquirer_response_code.clone(),
+            authorisation_id: decision.authorisation_id.clone(),
+            guarantee_indicator: decision.guarantee_indicator.clone(),
+            holder_authent_status: None,
+            card_csc_result_code: decision.card_csc_result_code.clone(),
+            network_transaction_id: decision.network_transaction_id.clone(),
+        };
+        self.into_paid_with(authorisation, PaidWith::Card(card), now)
+    }
+
+    /// `authorisation`: the answer of the card's issuer, or of the SEPA simulation.
+    fn into_paid_with(
+        self,
+        authorisation: AuthorisationDetails,
+        paid_with: PaidWith,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (Transaction, Operation) {
+        let (card, mandate) = match paid_with {
+            PaidWith::Card(card) => (Some(card), None),
+            PaidWith::Mandate(mandate) => (None, Some(mandate)),
+        };
+        let status = if authorisation.acquirer_response_code == "00" {
             transaction::status_after_authorisation(self.kind, self.capture_mode)
         } else {
             TransactionStatus::Refused
@@ -343,8 +389,8 @@ impl NewTransaction {
         let capture_day = if self.capture_mode == CaptureMode::Immediate { 0 } else { self.capture_day };
         let id = TransactionId::new();
         let mut operation = Operation::new(id.clone(), self.first_operation, self.amount, now);
-        operation.acquirer_response_code = Some(decision.acquirer_response_code.clone());
-        operation.authorisation_id = decision.authorisation_id.clone();
+        operation.acquirer_response_code = Some(authorisation.acquirer_response_code.clone());
+        operation.authorisation_id = authorisation.authorisation_id.clone();
         let transaction = Transaction {
             id,
             shop_id: self.shop_id,
@@ -362,21 +408,15 @@ impl NewTransaction {
             created_at: now,
             last_operation: self.first_operation,
             last_operation_at: now,
-            card: Some(card),
-            authorisation: AuthorisationDetails {
-                acquirer_response_code: decision.acquirer_response_code.clone(),
-                authorisation_id: decision.authorisation_id.clone(),
-                guarantee_indicator: decision.guarantee_indicator.clone(),
-                holder_authent_status: None,
-                card_csc_result_code: decision.card_csc_result_code.clone(),
-                network_transaction_id: decision.network_transaction_id.clone(),
-            },
+            card,
+            authorisation,
             order: self.order,
             source_id: self.source_id,
             mode: self.mode,
             parent_id: None,
             token_id: self.token_id,
             subscription_id: self.subscription_id,
+            mandate,
         };
         transaction.assert_invariants();
         (transaction, operation)

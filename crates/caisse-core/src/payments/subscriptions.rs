@@ -6,8 +6,9 @@ use crate::operation::OperationName;
 use crate::ports::{ChangeError, InsertError, Installment, InstallmentError};
 use crate::shop::ShopId;
 use crate::subscription::{self, NewSubscription, RuleError, Subscription, SubscriptionChange, SubscriptionRefusal};
-use crate::token::TokenStatus;
+use crate::token::{TokenMethod, TokenStatus};
 use crate::transaction::{self, CaptureMode, OrderDetails, TransactionKind};
+use chrono::{DateTime, Utc};
 
 /// Subscriptions charged per scheduler round at most; the next round takes the rest.
 pub const INSTALLMENTS_PER_ROUND: usize = 500;
@@ -68,11 +69,17 @@ impl Payments {
         self.store.subscription(shop_id, id).await.map_err(PaymentError::from)?.ok_or(SubscriptionError::NotFound)
     }
 
-    pub async fn cancel_subscription(&self, shop_id: &ShopId, id: &str) -> Result<Subscription, SubscriptionError> {
+    /// Ends a subscription now, or on `termination` when that is ahead (`terminationDate`).
+    pub async fn cancel_subscription(
+        &self,
+        shop_id: &ShopId,
+        id: &str,
+        termination: Option<DateTime<Utc>>,
+    ) -> Result<Subscription, SubscriptionError> {
         let now = self.clock.now();
         Ok(self
             .store
-            .change_subscription(shop_id, id, Box::new(move |current| subscription::cancel(current, now)))
+            .change_subscription(shop_id, id, Box::new(move |current| subscription::cancel(current, now, termination)))
             .await?)
     }
 
@@ -127,8 +134,7 @@ impl Payments {
         };
         let now = self.clock.now();
         let token = self.store.token(&subscription.shop_id, &subscription.token_id).await?;
-        let card =
-            token.as_ref().filter(|token| token.status == TokenStatus::Active).and_then(|token| token.card().cloned());
+        let method = token.filter(|token| token.status == TokenStatus::Active).map(|token| token.method);
         let mut order = OrderDetails { order_id: subscription.order_id.clone(), ..OrderDetails::default() };
         order.payment_pattern = Some("RECURRING_N".into());
         let new = NewTransaction {
@@ -146,14 +152,21 @@ impl Payments {
             token_id: Some(subscription.token_id.clone()),
             subscription_id: Some(subscription.id.clone()),
         };
-        let Some(summary) = card else {
-            // No usable card: the installment is skipped, not charged.
-            return self.skip_installment(subscription, expected_due_at).await;
+        let (transaction, operation, decision) = match method {
+            Some(TokenMethod::Card { card: summary }) => {
+                let input = self.card_of(&subscription.shop_id, &summary).await?;
+                let decision = self.ask_acquirer(&new, &input, now).await?;
+                let (transaction, operation) = new.into_transaction(&decision, summary, now);
+                (transaction, operation, Some(decision))
+            }
+            Some(TokenMethod::Sdd { mandate }) => {
+                let (transaction, operation) = new.into_sepa_debit(mandate, now);
+                (transaction, operation, None)
+            }
+            // No usable token: the installment is skipped, not charged.
+            None => return self.skip_installment(subscription, expected_due_at).await,
         };
-        let input = self.card_of(&subscription.shop_id, &summary).await?;
-        let decision = self.ask_acquirer(&new, &input, now).await?;
-        let accepted = decision.is_accepted();
-        let (transaction, operation) = new.into_transaction(&decision, summary, now);
+        let accepted = transaction.status != crate::transaction::TransactionStatus::Refused;
         let updated = subscription.after_installment().map_err(|error| {
             PaymentError::Store(crate::ports::StoreError::Corrupt(format!("stored rrule: {error}")))
         })?;
@@ -161,7 +174,7 @@ impl Payments {
         match self.store.record_installment(installment).await {
             Ok(_) => Ok(Some(accepted)),
             Err(InstallmentError::AlreadyRecorded) => {
-                if accepted {
+                if let Some(decision) = decision.filter(|decision| decision.is_accepted()) {
                     self.acquirer.reverse(&decision).await;
                 }
                 Ok(None)

@@ -7,7 +7,7 @@ use crate::operation::OperationName;
 use crate::ports::{ChangeError, InsertError, NewCard};
 use crate::shop::ShopId;
 use crate::token::{self, PaymentToken, TokenMethod, TokenRefusal, TokenStatus};
-use crate::transaction::{self, CaptureMode, TransactionKey, TransactionKind, TransactionStatus};
+use crate::transaction::{self, CaptureMode, Transaction, TransactionKey, TransactionKind, TransactionStatus};
 
 /// Why a token cannot be used or changed.
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +185,54 @@ impl Payments {
         })
     }
 
+    /// Replaces a token's card (REST V4 Token/Update with card data): the new card is checked
+    /// by a zero-amount verification; if the issuer accepts, the token points at it and the
+    /// verification and vault entry are stored with that change, in one database transaction.
+    /// The old card stays in the vault for the transactions made with it.
+    pub async fn update_token_card(&self, token_id: &str, command: CreateToken) -> Result<Registered, TokenError> {
+        // Checked before asking the issuer, and again on the locked token when storing.
+        let current = self.token(&command.shop_id, token_id).await?;
+        if !current.is_active() {
+            return Err(TokenRefusal::AlreadyCancelled.into());
+        }
+        if current.card().is_none() {
+            return Err(TokenRefusal::NotACard.into());
+        }
+        let now = self.clock.now();
+        let new = NewTransaction {
+            reference: transaction::new_uuid(),
+            shop_id: command.shop_id.clone(),
+            kind: TransactionKind::Verification,
+            amount: Amount::ZERO,
+            currency: command.currency,
+            capture_mode: CaptureMode::Immediate,
+            capture_day: 0,
+            order: command.order,
+            source_id: None,
+            first_operation: OperationName::Author,
+            mode: command.mode,
+            token_id: Some(token_id.to_owned()),
+            subscription_id: None,
+        };
+        let decision = self.ask_acquirer(&new, &command.card, now).await?;
+        if !decision.is_accepted() {
+            return Err(TokenError::VerificationRefused(decision.acquirer_response_code));
+        }
+        let summary = summary_of(&command.card, &decision);
+        let (verification, operation) = new.into_transaction(&decision, summary.clone(), now);
+        let chaining = decision.network_transaction_id.clone();
+        let renewed_card = summary.clone();
+        let customer = command.customer;
+        let change = Box::new(move |token: &PaymentToken| token::renew_card(token, renewed_card, chaining, customer));
+        let card = NewCard { pan: command.card.pan.clone(), summary };
+        let token = self
+            .store
+            .renew_token_card(&command.shop_id, token_id, change, (verification.clone(), operation), card)
+            .await?;
+        let verification = self.transaction(&token.shop_id, &TransactionKey::Id(verification.id)).await?;
+        Ok(Registered { token, verification: Authorised { transaction: verification, decision } })
+    }
+
     pub async fn token(&self, shop_id: &ShopId, token_id: &str) -> Result<PaymentToken, TokenError> {
         self.store
             .token(shop_id, token_id)
@@ -202,20 +250,22 @@ impl Payments {
         Ok(self.store.change_token(shop_id, token_id, Box::new(token::reactivate)).await?)
     }
 
-    /// A payment by token, without the cardholder (zero-click): the card comes from the vault.
-    pub async fn pay_with_token(&self, command: PayWithToken) -> Result<Authorised, TokenError> {
+    /// A payment by token, without the cardholder (zero-click): a card token's card comes
+    /// from the vault; a SEPA token's payment is a direct debit on its mandate.
+    pub async fn pay_with_token(&self, command: PayWithToken) -> Result<Transaction, TokenError> {
         let (token, pan) = self
             .store
             .token_card(&command.shop_id, &command.token_id)
             .await
             .map_err(|error| TokenError::Payment(error.into()))?
             .ok_or(TokenError::NotFound)?;
+        // TEST and PRODUCTION are separate worlds: a test token never pays for real.
+        if token.mode != command.mode {
+            return Err(TokenError::NotFound);
+        }
         if !token.is_active() {
             return Err(TokenError::NotUsable);
         }
-        let summary = token.card().cloned().ok_or(TokenError::NotUsable)?;
-        let pan = pan.ok_or(TokenError::Payment(PaymentError::NoCard))?;
-        let card = stored_card_input(pan, &summary);
         let mut order = command.order;
         if let Some(chaining) = command.initial_issuer_transaction_identifier {
             order.extra.insert("initialIssuerTransactionIdentifier".into(), chaining.into());
@@ -235,6 +285,13 @@ impl Payments {
             token_id: Some(token.id.clone()),
             subscription_id: None,
         };
-        Ok(self.authorise_with(new, &card, Some(summary)).await?)
+        match token.method {
+            TokenMethod::Card { card: summary } => {
+                let pan = pan.ok_or(TokenError::Payment(PaymentError::NoCard))?;
+                let card = stored_card_input(pan, &summary);
+                Ok(self.authorise_with(new, &card, Some(summary)).await?.transaction)
+            }
+            TokenMethod::Sdd { mandate } => Ok(self.debit_mandate(new, mandate).await?),
+        }
     }
 }

@@ -41,6 +41,7 @@ fn transaction(status: TransactionStatus, amount: u64) -> Transaction {
         parent_id: None,
         token_id: None,
         subscription_id: None,
+        mandate: None,
     }
 }
 

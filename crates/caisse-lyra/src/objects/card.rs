@@ -149,6 +149,14 @@ fn legacy_trans_id(transaction: &Transaction) -> Option<String> {
 }
 
 /// `cardDetails` (`V4/PaymentMethod/Details/CardDetails`).
+/// `paymentMethodType`, `effectiveBrand` and `acquirerNetwork` of a SEPA direct debit.
+pub const SDD: &str = "SDD";
+
+/// `paymentMethodType`: CARD, or SDD for a direct debit on a mandate.
+pub fn payment_method_type(transaction: &caisse_core::Transaction) -> &'static str {
+    if transaction.mandate.is_some() { SDD } else { "CARD" }
+}
+
 pub fn card_details(view: &View<'_>) -> Json {
     let transaction = view.transaction;
     let Some(card) = &transaction.card else {
@@ -193,20 +201,30 @@ pub fn card_details(view: &View<'_>) -> Json {
 
 /// `paymentMethodDetails`: the card details again, led by `id` (the masked PAN), without
 /// `pan`, `threeDSResponse`, `productCategory` and `nature` (research §3.5).
+/// A card's details, or a SEPA direct debit's: the masked IBAN as `id`, brand `SDD`, no
+/// expiry (research §7).
 pub fn payment_method_details(view: &View<'_>) -> Json {
     let transaction = view.transaction;
-    let Some(card) = &transaction.card else {
-        return Json::Null;
-    };
+    let (id, brand, expiry_month, expiry_year): (String, &str, Json, Json) =
+        match (&transaction.card, &transaction.mandate) {
+            (Some(card), _) => (
+                masked_pan(card),
+                card.brand.sips_name(),
+                u32::from(card.expiry.month).into(),
+                u32::from(card.expiry.year).into(),
+            ),
+            (None, Some(mandate)) => (mandate.masked_iban.clone(), SDD, Json::Null, Json::Null),
+            (None, None) => return Json::Null,
+        };
     let manual = if transaction.capture_mode == CaptureMode::Validation { "YES" } else { "NO" };
     Object::new()
-        .with("id", masked_pan(card))
+        .with("id", id)
         .with("paymentSource", payment_source(transaction))
         .with("manualValidation", manual)
         .with("expectedCaptureDate", expected_capture_date(transaction))
-        .with("effectiveBrand", card.brand.sips_name())
-        .with("expiryMonth", u32::from(card.expiry.month))
-        .with("expiryYear", u32::from(card.expiry.year))
+        .with("effectiveBrand", brand)
+        .with("expiryMonth", expiry_month)
+        .with("expiryYear", expiry_year)
         .with("country", Json::Null)
         .with("issuerCode", Json::Null)
         .with("issuerName", Json::Null)

@@ -2,7 +2,7 @@
 //! and their `V4/TransactionDetails`: same facts, two key orders (research §3.3).
 
 use crate::json::{Json, Object};
-use crate::objects::card::{acquirer_label, card_details, payment_method_details};
+use crate::objects::card::{SDD, acquirer_label, card_details, payment_method_details, payment_method_type};
 use crate::objects::customer::customer;
 use crate::objects::status::DetailedStatus;
 use crate::objects::{View, date_time, mid};
@@ -106,7 +106,7 @@ pub fn transaction_details(view: &View<'_>) -> Object {
         .with("dcc", Json::Null)
         .with("nsu", Json::Null)
         .with("tid", "001")
-        .with("acquirerNetwork", "CB")
+        .with("acquirerNetwork", if transaction.mandate.is_some() { SDD } else { "CB" })
         .with("taxRefundAmount", Json::Null)
         .with("userInfo", Json::Null)
         .with("paymentMethodTokenPreviouslyRegistered", Json::Null)
@@ -135,7 +135,7 @@ pub fn payment_transaction(view: &View<'_>) -> Object {
         .with("uuid", transaction.id.as_str().to_owned())
         .with("amount", shown_amount(transaction))
         .with("currency", transaction.currency.alpha_code())
-        .with("paymentMethodType", "CARD")
+        .with("paymentMethodType", payment_method_type(transaction))
         .with("paymentMethodToken", transaction.token_id.clone())
         .with("status", status.status().as_str())
         .with("detailedStatus", status.as_str())
@@ -178,7 +178,7 @@ pub fn transaction(view: &View<'_>) -> Object {
     Object::new()
         .with("shopId", transaction.shop_id.as_str().to_owned())
         .with("uuid", transaction.id.as_str().to_owned())
-        .with("paymentMethodType", "CARD")
+        .with("paymentMethodType", payment_method_type(transaction))
         .with("paymentMethodToken", transaction.token_id.clone())
         .with("detailedStatus", status.as_str())
         .with("status", status.status().as_str())
@@ -247,6 +247,7 @@ pub(crate) mod tests {
             parent_id: None,
             token_id: Some("b6e51ba31f934ac5b25ccad2a52ccd56".into()),
             subscription_id: None,
+            mandate: None,
         }
     }
 

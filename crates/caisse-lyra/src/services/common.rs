@@ -8,6 +8,7 @@ use crate::objects::View;
 use crate::objects::transaction::{CUSTOMER_KEY, METADATA_KEY, transaction};
 use crate::services::Context;
 use caisse_core::command::CashOperation;
+use caisse_core::token::PaymentToken;
 use caisse_core::transaction::{
     OrderDetails, Transaction, TransactionId, TransactionKey, TransactionKind, TransactionStatus,
 };
@@ -41,12 +42,27 @@ pub fn key(uuid: String) -> TransactionKey {
     TransactionKey::Id(TransactionId(uuid))
 }
 
+/// A transaction of the caller's shop and mode: the TEST and PRODUCTION passwords see
+/// separate data, as the platform's two environments do.
 pub async fn load(context: &Context<'_>, uuid: &str) -> Result<Transaction, WsError> {
-    context
+    let found = context
         .payments
         .transaction(context.shop_id, &key(uuid.to_owned()))
         .await
-        .map_err(|error| error::of_payment(Operation::Payment, error))
+        .map_err(|error| error::of_payment(Operation::Payment, error))?;
+    if found.mode != context.mode {
+        return Err(WsError::new(ErrorCode::Psp010));
+    }
+    Ok(found)
+}
+
+/// A token of the caller's shop and mode (PSP_030 otherwise), cancelled or not.
+pub async fn load_token(context: &Context<'_>, token_id: &str) -> Result<PaymentToken, WsError> {
+    let found = context.payments.token(context.shop_id, token_id).await.map_err(error::of_token)?;
+    if found.mode != context.mode {
+        return Err(WsError::new(ErrorCode::Psp030));
+    }
+    Ok(found)
 }
 
 /// When the batch captured (or credited) `transaction`, read from its operations: only

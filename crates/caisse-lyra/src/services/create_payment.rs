@@ -11,7 +11,6 @@ use crate::services::Context;
 use crate::services::common::order;
 use caisse_core::command::{Authorise, CardInput, PayWithToken};
 use caisse_core::payment_form::FormPurpose;
-use caisse_core::payments::TokenError;
 use caisse_core::transaction::new_uuid;
 use caisse_core::{Amount, Currency};
 
@@ -93,32 +92,9 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Object
 }
 
 async fn pay_with_token(context: &Context<'_>, command: PayWithToken) -> Result<Object, WsError> {
-    let token_id = command.token_id.clone();
     match context.payments.pay_with_token(command).await {
-        Ok(authorised) => Ok(payment(&View::fresh(&authorised.transaction), context.now)),
-        Err(TokenError::NotUsable) => Err(unusable_token(context, &token_id).await),
+        Ok(transaction) => Ok(payment(&View::fresh(&transaction), context.now)),
         Err(error) => Err(error::of_token(error)),
-    }
-}
-
-/// Why a token cannot pay: cancelled (PSP_031), or a SEPA mandate, for which caisse has no
-/// acquiring agreement yet: the platform's answer to a payment method without a contract.
-pub async fn unusable_token(context: &Context<'_>, token_id: &str) -> WsError {
-    match context.payments.token(context.shop_id, token_id).await {
-        Ok(token) if token.is_active() && token.card().is_none() => no_sepa_agreement(),
-        Ok(_) => WsError::new(ErrorCode::Psp031),
-        Err(error) => error::of_token(error),
-    }
-}
-
-/// PSP_610 as recorded for a payment method without a contract (research §4.1).
-pub fn no_sepa_agreement() -> WsError {
-    WsError {
-        code: ErrorCode::Psp610,
-        detailed_code: Some("NO_ACCEPTANCE_AGREEMENT_AVAILABLE".into()),
-        detailed_message: Some(
-            "No acceptance agreement available, check input parameters (amount, currency, mode, etc.)".into(),
-        ),
     }
 }
 

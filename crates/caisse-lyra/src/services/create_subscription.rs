@@ -7,7 +7,7 @@ use crate::fields::{Fields, INITIAL_AMOUNT_NUMBER_MAX, TEXT_CHARS_MAX, transacti
 use crate::json::Object;
 use crate::objects::subscription::subscription_created;
 use crate::services::Context;
-use crate::services::create_payment::no_sepa_agreement;
+use crate::services::common::load_token;
 use caisse_core::subscription::NewSubscription;
 use caisse_core::transaction::new_uuid;
 use caisse_core::{Amount, Currency};
@@ -54,11 +54,7 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Object
     fields.text("comment", TEXT_CHARS_MAX, ErrorCode::Int898)?;
     let metadata = fields.echoed_object("metadata", ErrorCode::Int091)?.unwrap_or_default();
     transaction_card_options(fields)?;
-    // A SEPA mandate would be accepted by the core and then never charged: refused here.
-    let token = context.payments.token(context.shop_id, &token_id).await.map_err(error::of_token)?;
-    if token.is_active() && token.card().is_none() {
-        return Err(no_sepa_agreement());
-    }
+    load_token(context, &token_id).await?;
     let new = NewSubscription {
         id: new_uuid(),
         shop_id: context.shop_id.clone(),

@@ -6,7 +6,7 @@ use crate::fields::{EMAIL_CHARS_MAX, Fields, is_email};
 use crate::json::Object;
 use crate::objects::token::token;
 use crate::services::Context;
-use crate::services::common::key;
+use crate::services::common::{key, load};
 use caisse_core::payments::TokenError;
 use serde_json::{Map, Value};
 
@@ -19,6 +19,7 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Object
         }
         customer.insert("email".into(), Value::String(email.to_owned()));
     }
+    load(context, &uuid).await?;
     match context.payments.token_from_transaction(context.shop_id, &key(uuid), customer).await {
         Ok(created) => Ok(token(&created)),
         Err(TokenError::NotUsable) => Err(WsError::detailed(

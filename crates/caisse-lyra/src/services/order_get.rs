@@ -29,9 +29,8 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Object
         .order_transactions(context.shop_id, &order_id)
         .await
         .map_err(|error| error::of_payment(Operation::Payment, error))?;
-    if let Some(kind) = kind {
-        transactions.retain(|transaction| transaction.kind == kind);
-    }
+    transactions
+        .retain(|transaction| transaction.mode == context.mode && kind.is_none_or(|kind| transaction.kind == kind));
     if transactions.is_empty() {
         return Err(WsError::new(ErrorCode::Psp010));
     }

@@ -13,6 +13,9 @@ pub async fn find(context: &Context<'_>, fields: &Fields<'_>) -> Result<Subscrip
     let id = fields.required_text("subscriptionId", ID_CHARS_MAX, ErrorCode::Int897)?;
     let token_id = fields.required_token("paymentMethodToken")?;
     let found = context.payments.subscription(context.shop_id, id).await.map_err(error::of_subscription)?;
+    if found.mode != context.mode {
+        return Err(WsError::new(ErrorCode::Psp032));
+    }
     if found.token_id != token_id {
         return Err(WsError::detailed(ErrorCode::Psp030, "the token is not the subscription's"));
     }

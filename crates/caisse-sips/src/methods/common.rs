@@ -7,7 +7,7 @@ pub(crate) const SIPS_MODE: caisse_core::Mode = caisse_core::Mode::Test;
 
 use crate::answer::Answer;
 use crate::fields::{
-    FieldResult, Fields, ORDER_CHANNELS, ORDER_ID_CHARS_MAX, PAYMENT_PATTERNS, RETURN_CONTEXT_CHARS_MAX,
+    FieldError, FieldResult, Fields, ORDER_CHANNELS, ORDER_ID_CHARS_MAX, PAYMENT_PATTERNS, RETURN_CONTEXT_CHARS_MAX,
 };
 use crate::methods::Context;
 use crate::response_code::{self, ResponseCode};
@@ -58,6 +58,37 @@ pub fn card_input(fields: &Fields<'_>) -> FieldResult<CardInput> {
     fields.pan_type_is_pan()?;
     Ok(CardInput { pan: fields.pan()?, expiry: fields.expiry()?, csc: fields.csc()?, brand_choice: fields.brand()? })
 }
+
+/// The card a payment is made with: its data in the request, or a hosted-fields payment token
+/// standing for it.
+#[derive(Clone, Debug)]
+pub enum CardSource {
+    Card(CardInput),
+    /// The `paymentToken` text, not yet checked (the core verifies and spends it).
+    PaymentToken(String),
+}
+
+/// The card fields of cardOrder (and cardCheckEnrollment), or a `paymentToken` instead of
+/// them (PROTOCOLS.md 5.1): a token with any of cardNumber, cardExpiryDate, cardCSCValue or
+/// panType is inconsistent (12 on that field). `card_input` stays the reader of card fields
+/// alone (creditHolder, addCard), whose type its callers rely on.
+pub fn card_source(fields: &Fields<'_>) -> FieldResult<CardSource> {
+    let Some(token) = fields.text(PAYMENT_TOKEN)? else {
+        return card_input(fields).map(CardSource::Card);
+    };
+    if let Some(name) = PAYMENT_TOKEN_EXCLUDES.into_iter().find(|name| fields.given(name).is_some()) {
+        return Err(FieldError::missing(name));
+    }
+    if token.len() > PAYMENT_TOKEN_CHARS_MAX {
+        return Err(FieldError::format(PAYMENT_TOKEN));
+    }
+    Ok(CardSource::PaymentToken(token.into_owned()))
+}
+
+const PAYMENT_TOKEN: &str = "paymentToken";
+/// Far beyond any token caisse hands out (about 500 characters).
+const PAYMENT_TOKEN_CHARS_MAX: usize = 4096;
+const PAYMENT_TOKEN_EXCLUDES: [&str; 4] = ["cardNumber", "cardExpiryDate", "cardCSCValue", "panType"];
 
 /// The merchant's order context, stored to be echoed back.
 pub fn order_details(fields: &Fields<'_>) -> FieldResult<OrderDetails> {

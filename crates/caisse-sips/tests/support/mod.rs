@@ -245,6 +245,17 @@ impl Store for MemoryStore {
         Err(not_for_sips().into())
     }
 
+    async fn renew_token_card(
+        &self,
+        _shop: &ShopId,
+        _token_id: &str,
+        _change: ChangeFn<PaymentToken, TokenRefusal>,
+        _verification: (Transaction, Operation),
+        _card: NewCard,
+    ) -> Result<PaymentToken, ChangeError<TokenRefusal>> {
+        Err(not_for_sips().into())
+    }
+
     async fn insert_payment_form(&self, _form: &PaymentForm) -> Result<(), StoreError> {
         Err(not_for_sips())
     }
@@ -276,6 +287,196 @@ impl Store for MemoryStore {
 
     async fn record_installment(&self, _installment: Installment) -> Result<Transaction, InstallmentError> {
         Err(InstallmentError::Insert(not_for_sips().into()))
+    }
+
+    // Wallets: driven over HTTP on both real stores (caisse-server tests/office_wallet.rs).
+    async fn add_wallet_payment_mean(
+        &self,
+        _mean: caisse_core::wallet::NewWalletMean,
+    ) -> Result<(caisse_core::wallet::Wallet, caisse_core::wallet::WalletPaymentMean), InsertError> {
+        Err(not_for_sips().into())
+    }
+
+    async fn wallet(
+        &self,
+        _shop: &ShopId,
+        _wallet: &str,
+    ) -> Result<Option<(caisse_core::wallet::Wallet, Vec<caisse_core::wallet::WalletPaymentMean>)>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn wallet_payment_mean(
+        &self,
+        _shop: &ShopId,
+        _wallet: &str,
+        _id: u32,
+    ) -> Result<Option<caisse_core::wallet::WalletPaymentMean>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn update_wallet_payment_mean(
+        &self,
+        _shop: &ShopId,
+        _wallet: &str,
+        _id: u32,
+        _alias: Option<String>,
+        _at: DateTime<Utc>,
+    ) -> Result<Option<caisse_core::wallet::WalletPaymentMean>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn delete_wallet_payment_mean(
+        &self,
+        _shop: &ShopId,
+        _wallet: &str,
+        _id: u32,
+        _at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn delete_wallet(&self, _shop: &ShopId, _wallet: &str) -> Result<bool, StoreError> {
+        Err(not_for_sips())
+    }
+
+    // Sips payment tokens: driven over HTTP on both real stores (caisse-server
+    // tests/office_payment_token.rs).
+    fn payment_token_key(&self) -> Vec<u8> {
+        b"fake payment token key".to_vec()
+    }
+
+    async fn insert_card_payment_token(
+        &self,
+        _token: &caisse_core::payment_token::CardPaymentToken,
+        _card: NewCard,
+    ) -> Result<(), StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn card_payment_token(
+        &self,
+        _token_id: &str,
+    ) -> Result<Option<(caisse_core::payment_token::CardPaymentToken, Pan)>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn insert_transaction_spending_token(
+        &self,
+        _token_id: &str,
+        _transaction: Transaction,
+        _operation: Operation,
+        _card: NewCard,
+    ) -> Result<Transaction, caisse_core::payment_token::SpendError> {
+        Err(not_for_sips().into())
+    }
+
+    // Notifications
+    async fn insert_notification(
+        &self,
+        _notification: &caisse_core::notification::Notification,
+    ) -> Result<(), StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn insert_transaction_with_notifications(
+        &self,
+        _transaction: Transaction,
+        _operation: Operation,
+        _card: Option<NewCard>,
+        _notifications: Vec<caisse_core::notification::Notification>,
+    ) -> Result<Transaction, InsertError> {
+        Err(not_for_sips().into())
+    }
+
+    async fn claim_due_notifications(
+        &self,
+        _now: DateTime<Utc>,
+        _limit: usize,
+        _lease: chrono::Duration,
+    ) -> Result<Vec<caisse_core::notification::Notification>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn record_notification_attempt(
+        &self,
+        _notification: &caisse_core::notification::Notification,
+    ) -> Result<(), StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn notification(&self, _id: &str) -> Result<Option<caisse_core::notification::Notification>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn notifications(
+        &self,
+        _shop: Option<&ShopId>,
+        _limit: usize,
+    ) -> Result<Vec<caisse_core::notification::Notification>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn notification_rules(
+        &self,
+        _shop: &ShopId,
+    ) -> Result<Option<caisse_core::notification::NotificationRules>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn set_notification_rules(
+        &self,
+        _rules: &caisse_core::notification::NotificationRules,
+    ) -> Result<(), StoreError> {
+        Err(not_for_sips())
+    }
+
+    // 3-D Secure: driven end to end by caisse-server's office_3ds tests on the real stores.
+    fn three_ds_message_key(&self) -> Vec<u8> {
+        b"fake 3-D Secure key".to_vec()
+    }
+
+    async fn insert_three_ds(
+        &self,
+        _transaction: Transaction,
+        _operation: Operation,
+        _card: Option<NewCard>,
+        _authentication: caisse_core::three_ds::ThreeDsAuthentication,
+    ) -> Result<Transaction, InsertError> {
+        Err(not_for_sips().into())
+    }
+
+    async fn three_ds_authentication(
+        &self,
+        _id: &str,
+    ) -> Result<Option<caisse_core::three_ds::ThreeDsAuthentication>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn three_ds_of_transaction(
+        &self,
+        _transaction_id: &caisse_core::transaction::TransactionId,
+    ) -> Result<Option<caisse_core::three_ds::ThreeDsAuthentication>, StoreError> {
+        Ok(None)
+    }
+
+    async fn change_three_ds(
+        &self,
+        _id: &str,
+        _change: ChangeFn<caisse_core::three_ds::ThreeDsAuthentication, caisse_core::three_ds::ThreeDsRefusal>,
+    ) -> Result<caisse_core::three_ds::ThreeDsAuthentication, ChangeError<caisse_core::three_ds::ThreeDsRefusal>> {
+        Err(not_for_sips().into())
+    }
+
+    async fn complete_three_ds(
+        &self,
+        _id: &str,
+        _change: ChangeFn<caisse_core::three_ds::ThreeDsAuthentication, caisse_core::three_ds::ThreeDsRefusal>,
+        _transition: TransitionFn,
+    ) -> Result<
+        (caisse_core::three_ds::ThreeDsAuthentication, Transition),
+        ChangeError<caisse_core::three_ds::ThreeDsRefusal>,
+    > {
+        Err(not_for_sips().into())
     }
 }
 

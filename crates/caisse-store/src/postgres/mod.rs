@@ -4,7 +4,11 @@
 //! each other's rows (`SKIP LOCKED`).
 
 pub(crate) mod migrate;
+mod notifications;
+mod payment_tokens;
 mod sql;
+mod three_ds;
+mod wallets;
 
 use crate::OpenOptions;
 use crate::rows::{self, guarded};
@@ -21,6 +25,7 @@ use caisse_core::shop::{LyraCredentials, SecretKey, Shop, ShopId};
 use caisse_core::subscription::{Subscription, SubscriptionRefusal, SubscriptionStatus};
 use caisse_core::token::{PaymentToken, TokenRefusal};
 use caisse_core::transaction::{self, Transaction, TransactionKey, TransactionStatus, Transition};
+use caisse_core::wallet::{NewWalletMean, Wallet, WalletPaymentMean};
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
@@ -343,6 +348,32 @@ impl Store for PostgresStore {
         Ok(changed)
     }
 
+    async fn renew_token_card(
+        &self,
+        shop: &ShopId,
+        token_id: &str,
+        change: ChangeFn<PaymentToken, TokenRefusal>,
+        verification: (Transaction, Operation),
+        card: NewCard,
+    ) -> Result<PaymentToken, ChangeError<TokenRefusal>> {
+        let sealed = self.vault.seal(&card.summary.card_id, &card.pan)?;
+        let mut client = self.client().await?;
+        let locked = client.transaction().await.map_err(pg_error)?;
+        let statement = locked.prepare_cached(sql::TOKEN_FOR_UPDATE).await.map_err(pg_error)?;
+        let Some(row) = locked.query_opt(&statement, &[&token_id, &shop.as_str()]).await.map_err(pg_error)? else {
+            return Err(ChangeError::NotFound);
+        };
+        let current = sql::token_from_row(&row)?;
+        let changed = rows::as_stored_token(guarded(|| change(&current))?.map_err(ChangeError::Refused)?);
+        rows::check_renamed("token", (&current.shop_id, &current.id), (&changed.shop_id, &changed.id))?;
+        rows::check_same_shop("a token's verification", &changed.shop_id, &verification.0.shop_id)?;
+        sql::write_token(&locked, &changed).await?;
+        sql::insert_card(&locked, &changed.shop_id, &card, &sealed, &verification.0.created_at).await?;
+        insert_new(&locked, verification.0, verification.1).await?;
+        locked.commit().await.map_err(pg_error)?;
+        Ok(changed)
+    }
+
     async fn insert_payment_form(&self, form: &PaymentForm) -> Result<(), StoreError> {
         let form = rows::as_stored_form(form);
         let client = self.client().await?;
@@ -428,6 +459,192 @@ impl Store for PostgresStore {
         sql::write_subscription(&locked, &subscription).await.map_err(InsertError::from)?;
         locked.commit().await.map_err(|error| InsertError::from(pg_error(error)))?;
         Ok(stored)
+    }
+
+    // Wallets
+    async fn add_wallet_payment_mean(&self, mean: NewWalletMean) -> Result<(Wallet, WalletPaymentMean), InsertError> {
+        wallets::add(self, mean).await
+    }
+
+    async fn wallet(
+        &self,
+        shop: &ShopId,
+        merchant_wallet_id: &str,
+    ) -> Result<Option<(Wallet, Vec<WalletPaymentMean>)>, StoreError> {
+        wallets::wallet(self, shop, merchant_wallet_id).await
+    }
+
+    async fn wallet_payment_mean(
+        &self,
+        shop: &ShopId,
+        merchant_wallet_id: &str,
+        payment_mean_id: u32,
+    ) -> Result<Option<WalletPaymentMean>, StoreError> {
+        wallets::payment_mean(self, shop, merchant_wallet_id, payment_mean_id).await
+    }
+
+    async fn update_wallet_payment_mean(
+        &self,
+        shop: &ShopId,
+        merchant_wallet_id: &str,
+        payment_mean_id: u32,
+        alias: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<WalletPaymentMean>, StoreError> {
+        wallets::update_mean(self, shop, merchant_wallet_id, payment_mean_id, alias, at).await
+    }
+
+    async fn delete_wallet_payment_mean(
+        &self,
+        shop: &ShopId,
+        merchant_wallet_id: &str,
+        payment_mean_id: u32,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        wallets::delete_mean(self, shop, merchant_wallet_id, payment_mean_id, at).await
+    }
+
+    async fn delete_wallet(&self, shop: &ShopId, merchant_wallet_id: &str) -> Result<bool, StoreError> {
+        wallets::delete_wallet(self, shop, merchant_wallet_id).await
+    }
+
+    // Sips payment tokens
+    fn payment_token_key(&self) -> Vec<u8> {
+        crate::payment_token_rows::signing_key(&self.vault)
+    }
+
+    async fn insert_card_payment_token(
+        &self,
+        token: &caisse_core::payment_token::CardPaymentToken,
+        card: NewCard,
+    ) -> Result<(), StoreError> {
+        payment_tokens::insert(self, token, card).await
+    }
+
+    async fn card_payment_token(
+        &self,
+        token_id: &str,
+    ) -> Result<Option<(caisse_core::payment_token::CardPaymentToken, Pan)>, StoreError> {
+        payment_tokens::read(self, token_id).await
+    }
+
+    async fn insert_transaction_spending_token(
+        &self,
+        token_id: &str,
+        transaction: Transaction,
+        operation: Operation,
+        card: NewCard,
+    ) -> Result<Transaction, caisse_core::payment_token::SpendError> {
+        payment_tokens::spend(self, token_id, transaction, operation, card).await
+    }
+
+    // Notifications
+    async fn insert_notification(
+        &self,
+        notification: &caisse_core::notification::Notification,
+    ) -> Result<(), StoreError> {
+        notifications::insert(self, notification).await
+    }
+
+    async fn insert_transaction_with_notifications(
+        &self,
+        transaction: Transaction,
+        operation: Operation,
+        card: Option<NewCard>,
+        notifications: Vec<caisse_core::notification::Notification>,
+    ) -> Result<Transaction, InsertError> {
+        notifications::insert_with_transaction(self, transaction, operation, card, notifications).await
+    }
+
+    async fn claim_due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        lease: chrono::Duration,
+    ) -> Result<Vec<caisse_core::notification::Notification>, StoreError> {
+        notifications::claim_due(self, now, limit, lease).await
+    }
+
+    async fn record_notification_attempt(
+        &self,
+        notification: &caisse_core::notification::Notification,
+    ) -> Result<(), StoreError> {
+        notifications::record(self, notification).await
+    }
+
+    async fn notification(&self, id: &str) -> Result<Option<caisse_core::notification::Notification>, StoreError> {
+        notifications::one(self, id).await
+    }
+
+    async fn notifications(
+        &self,
+        shop: Option<&ShopId>,
+        limit: usize,
+    ) -> Result<Vec<caisse_core::notification::Notification>, StoreError> {
+        notifications::list(self, shop, limit).await
+    }
+
+    async fn notification_rules(
+        &self,
+        shop: &ShopId,
+    ) -> Result<Option<caisse_core::notification::NotificationRules>, StoreError> {
+        notifications::rules(self, shop).await
+    }
+
+    async fn set_notification_rules(
+        &self,
+        rules: &caisse_core::notification::NotificationRules,
+    ) -> Result<(), StoreError> {
+        notifications::set_rules(self, rules).await
+    }
+
+    // 3-D Secure
+    fn three_ds_message_key(&self) -> Vec<u8> {
+        crate::three_ds_rows::message_key(&self.vault)
+    }
+
+    async fn insert_three_ds(
+        &self,
+        transaction: Transaction,
+        operation: Operation,
+        card: Option<NewCard>,
+        authentication: caisse_core::three_ds::ThreeDsAuthentication,
+    ) -> Result<Transaction, InsertError> {
+        three_ds::insert(self, transaction, operation, card, authentication).await
+    }
+
+    async fn three_ds_authentication(
+        &self,
+        id: &str,
+    ) -> Result<Option<caisse_core::three_ds::ThreeDsAuthentication>, StoreError> {
+        three_ds::authentication(self, id).await
+    }
+
+    async fn three_ds_of_transaction(
+        &self,
+        transaction_id: &caisse_core::transaction::TransactionId,
+    ) -> Result<Option<caisse_core::three_ds::ThreeDsAuthentication>, StoreError> {
+        three_ds::of_transaction(self, transaction_id).await
+    }
+
+    async fn change_three_ds(
+        &self,
+        id: &str,
+        change: ChangeFn<caisse_core::three_ds::ThreeDsAuthentication, caisse_core::three_ds::ThreeDsRefusal>,
+    ) -> Result<caisse_core::three_ds::ThreeDsAuthentication, ChangeError<caisse_core::three_ds::ThreeDsRefusal>> {
+        three_ds::change(self, id, change).await
+    }
+
+    async fn complete_three_ds(
+        &self,
+        id: &str,
+        change: ChangeFn<caisse_core::three_ds::ThreeDsAuthentication, caisse_core::three_ds::ThreeDsRefusal>,
+        transition: TransitionFn,
+    ) -> Result<
+        (caisse_core::three_ds::ThreeDsAuthentication, Transition),
+        ChangeError<caisse_core::three_ds::ThreeDsRefusal>,
+    > {
+        three_ds::complete(self, id, change, transition).await
     }
 }
 

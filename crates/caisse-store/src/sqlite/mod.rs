@@ -4,7 +4,11 @@
 //! go to a small pool of read-only connections, which WAL lets run beside the writer (`read`).
 
 mod checkpoint;
+mod notifications;
+mod payment_tokens;
 mod read;
+mod three_ds;
+mod wallets;
 mod writer;
 
 use crate::migrations::{self, Step};
@@ -23,13 +27,14 @@ use caisse_core::shop::{LyraCredentials, SecretKey, Shop, ShopId};
 use caisse_core::subscription::{Subscription, SubscriptionRefusal};
 use caisse_core::token::{PaymentToken, TokenRefusal};
 use caisse_core::transaction::{Transaction, TransactionKey, Transition};
+use caisse_core::wallet::{NewWalletMean, Wallet, WalletPaymentMean};
 use chrono::{DateTime, NaiveDate, Utc};
 use read::Readers;
 use rusqlite::{Connection, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use writer::{Job, NewInstallment, NewToken, SealedCard, Writer};
+use writer::{Job, NewInstallment, NewToken, SealedCard, TokenRenewal, Writer};
 
 /// How long a connection waits for a lock another process holds before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -373,6 +378,27 @@ impl Store for SqliteStore {
         self.writer.submit(|reply| Job::ChangeToken { shop, token_id, change, reply }).await
     }
 
+    async fn renew_token_card(
+        &self,
+        shop: &ShopId,
+        token_id: &str,
+        change: ChangeFn<PaymentToken, TokenRefusal>,
+        verification: (Transaction, Operation),
+        card: NewCard,
+    ) -> Result<PaymentToken, ChangeError<TokenRefusal>> {
+        let (transaction, operation) = verification;
+        let details = rows::details_json(&transaction)?;
+        let sealed = self.vault.seal(&card.summary.card_id, &card.pan)?;
+        let card = SealedCard { card_id: card.summary.card_id, sealed };
+        let (shop, token_id) = (shop.clone(), token_id.to_owned());
+        let verification = (transaction, operation, details);
+        self.writer
+            .submit(|reply| {
+                Job::RenewTokenCard(Box::new(TokenRenewal { shop, token_id, change, verification, card, reply }))
+            })
+            .await
+    }
+
     async fn insert_payment_form(&self, form: &PaymentForm) -> Result<(), StoreError> {
         let request = rows::form_request_json(form)?;
         let form = Box::new(form.clone());
@@ -426,6 +452,192 @@ impl Store for SqliteStore {
                 }))
             })
             .await
+    }
+
+    // Wallets
+    async fn add_wallet_payment_mean(&self, mean: NewWalletMean) -> Result<(Wallet, WalletPaymentMean), InsertError> {
+        wallets::add(self, mean).await
+    }
+
+    async fn wallet(
+        &self,
+        shop: &ShopId,
+        merchant_wallet_id: &str,
+    ) -> Result<Option<(Wallet, Vec<WalletPaymentMean>)>, StoreError> {
+        wallets::wallet(self, shop, merchant_wallet_id).await
+    }
+
+    async fn wallet_payment_mean(
+        &self,
+        shop: &ShopId,
+        merchant_wallet_id: &str,
+        payment_mean_id: u32,
+    ) -> Result<Option<WalletPaymentMean>, StoreError> {
+        wallets::payment_mean(self, shop, merchant_wallet_id, payment_mean_id).await
+    }
+
+    async fn update_wallet_payment_mean(
+        &self,
+        shop: &ShopId,
+        merchant_wallet_id: &str,
+        payment_mean_id: u32,
+        alias: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<WalletPaymentMean>, StoreError> {
+        wallets::update_mean(self, shop, merchant_wallet_id, payment_mean_id, alias, at).await
+    }
+
+    async fn delete_wallet_payment_mean(
+        &self,
+        shop: &ShopId,
+        merchant_wallet_id: &str,
+        payment_mean_id: u32,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        wallets::delete_mean(self, shop, merchant_wallet_id, payment_mean_id, at).await
+    }
+
+    async fn delete_wallet(&self, shop: &ShopId, merchant_wallet_id: &str) -> Result<bool, StoreError> {
+        wallets::delete_wallet(self, shop, merchant_wallet_id).await
+    }
+
+    // Sips payment tokens
+    fn payment_token_key(&self) -> Vec<u8> {
+        crate::payment_token_rows::signing_key(&self.vault)
+    }
+
+    async fn insert_card_payment_token(
+        &self,
+        token: &caisse_core::payment_token::CardPaymentToken,
+        card: NewCard,
+    ) -> Result<(), StoreError> {
+        payment_tokens::insert(self, token, card).await
+    }
+
+    async fn card_payment_token(
+        &self,
+        token_id: &str,
+    ) -> Result<Option<(caisse_core::payment_token::CardPaymentToken, Pan)>, StoreError> {
+        payment_tokens::read(self, token_id).await
+    }
+
+    async fn insert_transaction_spending_token(
+        &self,
+        token_id: &str,
+        transaction: Transaction,
+        operation: Operation,
+        card: NewCard,
+    ) -> Result<Transaction, caisse_core::payment_token::SpendError> {
+        payment_tokens::spend(self, token_id, transaction, operation, card).await
+    }
+
+    // Notifications
+    async fn insert_notification(
+        &self,
+        notification: &caisse_core::notification::Notification,
+    ) -> Result<(), StoreError> {
+        notifications::insert(self, notification).await
+    }
+
+    async fn insert_transaction_with_notifications(
+        &self,
+        transaction: Transaction,
+        operation: Operation,
+        card: Option<NewCard>,
+        notifications: Vec<caisse_core::notification::Notification>,
+    ) -> Result<Transaction, InsertError> {
+        notifications::insert_with_transaction(self, transaction, operation, card, notifications).await
+    }
+
+    async fn claim_due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        lease: chrono::Duration,
+    ) -> Result<Vec<caisse_core::notification::Notification>, StoreError> {
+        notifications::claim_due(self, now, limit, lease).await
+    }
+
+    async fn record_notification_attempt(
+        &self,
+        notification: &caisse_core::notification::Notification,
+    ) -> Result<(), StoreError> {
+        notifications::record(self, notification).await
+    }
+
+    async fn notification(&self, id: &str) -> Result<Option<caisse_core::notification::Notification>, StoreError> {
+        notifications::one(self, id).await
+    }
+
+    async fn notifications(
+        &self,
+        shop: Option<&ShopId>,
+        limit: usize,
+    ) -> Result<Vec<caisse_core::notification::Notification>, StoreError> {
+        notifications::list(self, shop, limit).await
+    }
+
+    async fn notification_rules(
+        &self,
+        shop: &ShopId,
+    ) -> Result<Option<caisse_core::notification::NotificationRules>, StoreError> {
+        notifications::rules(self, shop).await
+    }
+
+    async fn set_notification_rules(
+        &self,
+        rules: &caisse_core::notification::NotificationRules,
+    ) -> Result<(), StoreError> {
+        notifications::set_rules(self, rules).await
+    }
+
+    // 3-D Secure
+    fn three_ds_message_key(&self) -> Vec<u8> {
+        crate::three_ds_rows::message_key(&self.vault)
+    }
+
+    async fn insert_three_ds(
+        &self,
+        transaction: Transaction,
+        operation: Operation,
+        card: Option<NewCard>,
+        authentication: caisse_core::three_ds::ThreeDsAuthentication,
+    ) -> Result<Transaction, InsertError> {
+        three_ds::insert(self, transaction, operation, card, authentication).await
+    }
+
+    async fn three_ds_authentication(
+        &self,
+        id: &str,
+    ) -> Result<Option<caisse_core::three_ds::ThreeDsAuthentication>, StoreError> {
+        three_ds::authentication(self, id).await
+    }
+
+    async fn three_ds_of_transaction(
+        &self,
+        transaction_id: &caisse_core::transaction::TransactionId,
+    ) -> Result<Option<caisse_core::three_ds::ThreeDsAuthentication>, StoreError> {
+        three_ds::of_transaction(self, transaction_id).await
+    }
+
+    async fn change_three_ds(
+        &self,
+        id: &str,
+        change: ChangeFn<caisse_core::three_ds::ThreeDsAuthentication, caisse_core::three_ds::ThreeDsRefusal>,
+    ) -> Result<caisse_core::three_ds::ThreeDsAuthentication, ChangeError<caisse_core::three_ds::ThreeDsRefusal>> {
+        three_ds::change(self, id, change).await
+    }
+
+    async fn complete_three_ds(
+        &self,
+        id: &str,
+        change: ChangeFn<caisse_core::three_ds::ThreeDsAuthentication, caisse_core::three_ds::ThreeDsRefusal>,
+        transition: TransitionFn,
+    ) -> Result<
+        (caisse_core::three_ds::ThreeDsAuthentication, Transition),
+        ChangeError<caisse_core::three_ds::ThreeDsRefusal>,
+    > {
+        three_ds::complete(self, id, change, transition).await
     }
 }
 

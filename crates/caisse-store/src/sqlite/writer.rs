@@ -23,6 +23,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, ErrorCode, params};
 use tokio::sync::{mpsc, oneshot};
 
+pub(super) mod extension;
+pub(super) mod notifications;
+pub(super) mod payment_tokens;
+pub(super) mod three_ds;
+
 /// Jobs committed together at most: bounds a group's latency and its memory.
 const GROUP_COMMIT_MAX_JOBS: usize = 256;
 /// Jobs waiting for the writer at most; callers beyond it wait to enqueue (backpressure).
@@ -89,6 +94,7 @@ pub(super) enum Job {
         change: ChangeFn<PaymentToken, TokenRefusal>,
         reply: Reply<PaymentToken, ChangeError<TokenRefusal>>,
     },
+    RenewTokenCard(Box<TokenRenewal>),
     InsertPaymentForm {
         form: Box<PaymentForm>,
         /// The form's request as JSON, computed by the caller.
@@ -108,6 +114,11 @@ pub(super) enum Job {
         reply: Reply<Subscription, ChangeError<SubscriptionRefusal>>,
     },
     RecordInstallment(Box<NewInstallment>),
+    /// A feature module's write (`extension`).
+    Write(extension::WriteJob),
+    SpendPaymentToken(payment_tokens::SpendJob),
+    InsertWithNotifications(notifications::InsertJob),
+    ThreeDs(three_ds::ThreeDsJob),
 }
 
 /// A token to insert, with what comes with it.
@@ -119,6 +130,17 @@ pub(super) struct NewToken {
     pub(super) verification: Option<(Transaction, Operation, String)>,
     pub(super) card: Option<SealedCard>,
     pub(super) reply: Reply<PaymentToken, InsertError>,
+}
+
+/// A token's new card with the VERIFICATION that accepted it.
+pub(super) struct TokenRenewal {
+    pub(super) shop: ShopId,
+    pub(super) token_id: String,
+    pub(super) change: ChangeFn<PaymentToken, TokenRefusal>,
+    /// The VERIFICATION transaction, its first operation and its `rows::details_json`.
+    pub(super) verification: (Transaction, Operation, String),
+    pub(super) card: SealedCard,
+    pub(super) reply: Reply<PaymentToken, ChangeError<TokenRefusal>>,
 }
 
 pub(super) struct NewInstallment {
@@ -309,6 +331,18 @@ fn run_job(connection: &Connection, group: &mut Group, job: Job) -> Done {
             reply,
             savepoint(connection, group, |_| change_token(connection, &shop, &token_id, change)),
         ),
+        Job::RenewTokenCard(job) => {
+            let TokenRenewal { shop, token_id, change, verification, card, reply } = *job;
+            let result = savepoint(connection, group, |group| {
+                let renewed = change_token(connection, &shop, &token_id, change)?;
+                rows::check_same_shop("a token's verification", &renewed.shop_id, &verification.0.shop_id)?;
+                insert_card(connection, &renewed.shop_id, &card, &rows::timestamp_text(verification.0.created_at))?;
+                let (transaction, operation, details) = verification;
+                insert_new(connection, group, transaction, operation, &details)?;
+                Ok(renewed)
+            });
+            Done::TokenChange(reply, result)
+        }
         Job::InsertPaymentForm { form, request, reply } => {
             Done::Unit(reply, savepoint(connection, group, |_| insert_payment_form(connection, &form, &request)))
         }
@@ -322,6 +356,10 @@ fn run_job(connection: &Connection, group: &mut Group, job: Job) -> Done {
                 change_subscription(connection, &shop, &subscription_id, change)
             })),
         ),
+        Job::Write(job) => Done::Write(job.run(connection, group)),
+        Job::SpendPaymentToken(job) => Done::Write(job.run(connection, group)),
+        Job::InsertWithNotifications(job) => Done::Write(job.run(connection, group)),
+        Job::ThreeDs(job) => Done::Write(job.run(connection, group)),
         Job::RecordInstallment(job) => {
             let NewInstallment { installment, transaction_details, subscription_details, reply } = *job;
             let result = savepoint(connection, group, |group| {
@@ -399,6 +437,7 @@ enum Done {
         Box<Result<Subscription, ChangeError<SubscriptionRefusal>>>,
     ),
     Installment(Reply<Transaction, InstallmentError>, Result<Transaction, InstallmentError>),
+    Write(Box<dyn extension::AnyDone>),
 }
 
 impl Done {
@@ -413,10 +452,15 @@ impl Done {
             Job::SetLyraCredentials { reply, .. } => Done::Unit(reply, Err(error())),
             Job::InsertToken(job) => Done::Token(job.reply, Err(error().into())),
             Job::ChangeToken { reply, .. } => Done::TokenChange(reply, Err(error().into())),
+            Job::RenewTokenCard(job) => Done::TokenChange(job.reply, Err(error().into())),
             Job::InsertPaymentForm { reply, .. } => Done::Unit(reply, Err(error())),
             Job::InsertSubscription { reply, .. } => Done::SubscriptionInsert(reply, Err(error().into())),
             Job::ChangeSubscription { reply, .. } => Done::SubscriptionChange(reply, Box::new(Err(error().into()))),
             Job::RecordInstallment(job) => Done::Installment(job.reply, Err(InstallmentError::from_store(error()))),
+            Job::Write(job) => Done::Write(job.failed(failure)),
+            Job::SpendPaymentToken(job) => Done::Write(job.failed(failure)),
+            Job::InsertWithNotifications(job) => Done::Write(job.failed(failure)),
+            Job::ThreeDs(job) => Done::Write(job.failed(failure)),
         }
     }
 
@@ -443,6 +487,7 @@ impl Done {
             Done::SubscriptionInsert(reply, result) => settle(reply, result, failure),
             Done::SubscriptionChange(reply, result) => settle(reply, *result, failure),
             Done::Installment(reply, result) => settle(reply, result, failure),
+            Done::Write(done) => done.deliver(failure),
         }
     }
 }

@@ -28,6 +28,10 @@ pub const UNKNOWN_SHOP: &str = "999999999999999";
 pub const EUR: Currency = Currency::EUR;
 
 pub use crate::lyra::*;
+pub use crate::notifications::*;
+pub use crate::payment_tokens::*;
+pub use crate::three_ds::*;
+pub use crate::wallets::*;
 
 pub fn reference(text: &str) -> TransactionKey {
     TransactionKey::Reference(text.to_owned())

@@ -227,6 +227,7 @@ pub fn new_transaction(
         parent_id: None,
         token_id: None,
         subscription_id: None,
+        mandate: None,
     };
     (transaction, operation, Some(NewCard { pan, summary }))
 }

@@ -600,7 +600,7 @@ pub async fn subscriptions_insert_read_and_change(db: &Db) {
     // Cancel; a second cancel is refused and changes nothing.
     let cancelled_at = at() + Duration::hours(1);
     let cancelled = store
-        .change_subscription(&id, "SUB-1", Box::new(move |current| subscription::cancel(current, cancelled_at)))
+        .change_subscription(&id, "SUB-1", Box::new(move |current| subscription::cancel(current, cancelled_at, None)))
         .await
         .unwrap();
     assert_eq!(cancelled.status, SubscriptionStatus::Cancelled);
@@ -608,12 +608,12 @@ pub async fn subscriptions_insert_read_and_change(db: &Db) {
     assert_eq!(cancelled.cancelled_at, Some(cancelled_at));
     assert_eq!(store.subscription(&id, "SUB-1").await.unwrap().as_ref(), Some(&cancelled));
     let again = store
-        .change_subscription(&id, "SUB-1", Box::new(move |current| subscription::cancel(current, cancelled_at)))
+        .change_subscription(&id, "SUB-1", Box::new(move |current| subscription::cancel(current, cancelled_at, None)))
         .await;
     assert!(matches!(again, Err(ChangeError::Refused(SubscriptionRefusal::AlreadyCancelled))), "{again:?}");
     assert_eq!(store.subscription(&id, "SUB-1").await.unwrap(), Some(cancelled));
     let unknown = store
-        .change_subscription(&id, "SUB-9", Box::new(move |current| subscription::cancel(current, cancelled_at)))
+        .change_subscription(&id, "SUB-9", Box::new(move |current| subscription::cancel(current, cancelled_at, None)))
         .await;
     assert!(matches!(unknown, Err(ChangeError::NotFound)), "{unknown:?}");
     let renamed = store
@@ -725,7 +725,7 @@ pub async fn record_installment_once(db: &Db) {
     // A cancelled subscription records nothing; an unknown one is not found.
     let cancelled_at = at();
     store
-        .change_subscription(&id, "MONTHLY", Box::new(move |current| subscription::cancel(current, cancelled_at)))
+        .change_subscription(&id, "MONTHLY", Box::new(move |current| subscription::cancel(current, cancelled_at, None)))
         .await
         .unwrap();
     let late = installment(&second.subscription, &token, "INST-3");
@@ -767,4 +767,73 @@ pub async fn concurrent_installments_record_one(db: &Db) {
     let stored = stores[1].subscription(&shop(SHOP), "RACED").await.unwrap().unwrap();
     assert_eq!(stored.past_payments_number, 1);
     assert_eq!(stored.next_due_at, Some(day(1)));
+}
+
+pub async fn renew_token_card_is_one_transaction(db: &Db) {
+    let store = db.open().await;
+    let id = shop(SHOP);
+    let (token, (verification, operation), card) = new_token(SHOP, at());
+    let token = store.insert_token(token, Some((verification, operation)), Some(card)).await.unwrap();
+    let old_card = token.card().unwrap().clone();
+
+    // The new card's verification, as Token/Update makes it.
+    let (_, (mut renewal, renewal_operation), new_card) = new_token(SHOP, at());
+    renewal.token_id = Some(token.id.clone());
+    let renewal_id = renewal.id.clone();
+    let summary = new_card.summary.clone();
+    let pan = new_card.pan.clone();
+    let change_summary = summary.clone();
+    let renewed = store
+        .renew_token_card(
+            &id,
+            &token.id,
+            Box::new(move |t| token::renew_card(t, change_summary, Some("NTI-NEW".into()), serde_json::Map::new())),
+            (renewal, renewal_operation),
+            new_card,
+        )
+        .await
+        .unwrap();
+    assert_eq!(renewed.card(), Some(&summary));
+    assert_eq!(renewed.initial_issuer_transaction_identifier.as_deref(), Some("NTI-NEW"));
+    assert_eq!(renewed.customer, token.customer, "no customer given: kept");
+    assert_eq!(store.token(&id, &token.id).await.unwrap().as_ref(), Some(&renewed));
+    assert_eq!(store.reveal_pan(&id, &summary.card_id).await.unwrap(), Some(pan));
+    assert!(store.transaction(&id, &by_id(&renewal_id)).await.unwrap().is_some());
+    assert!(store.reveal_pan(&id, &old_card.card_id).await.unwrap().is_some(), "the old card stays for its payments");
+
+    // Refused on the locked token (cancelled meanwhile): no verification, no vault entry.
+    let later = at() + Duration::hours(1);
+    store.change_token(&id, &token.id, Box::new(move |t| token::cancel(t, later))).await.unwrap();
+    let (_, (mut refused, refused_operation), refused_card) = new_token(SHOP, at());
+    refused.token_id = Some(token.id.clone());
+    let (refused_id, refused_card_id) = (refused.id.clone(), refused_card.summary.card_id.clone());
+    let refused_summary = refused_card.summary.clone();
+    let result = store
+        .renew_token_card(
+            &id,
+            &token.id,
+            Box::new(move |t| token::renew_card(t, refused_summary, None, serde_json::Map::new())),
+            (refused, refused_operation),
+            refused_card,
+        )
+        .await;
+    assert!(matches!(result, Err(ChangeError::Refused(TokenRefusal::AlreadyCancelled))), "{result:?}");
+    assert_eq!(store.transaction(&id, &by_id(&refused_id)).await.unwrap(), None);
+    assert_eq!(store.reveal_pan(&id, &refused_card_id).await.unwrap(), None);
+
+    // Another shop's token: not found, nothing written.
+    let (_, (theirs, theirs_operation), theirs_card) = new_token(OTHER_SHOP, at());
+    let theirs_id = theirs.id.clone();
+    let summary = theirs_card.summary.clone();
+    let result = store
+        .renew_token_card(
+            &shop(OTHER_SHOP),
+            &token.id,
+            Box::new(move |t| token::renew_card(t, summary, None, serde_json::Map::new())),
+            (theirs, theirs_operation),
+            theirs_card,
+        )
+        .await;
+    assert!(matches!(result, Err(ChangeError::NotFound)), "{result:?}");
+    assert_eq!(store.transaction(&shop(OTHER_SHOP), &by_id(&theirs_id)).await.unwrap(), None);
 }

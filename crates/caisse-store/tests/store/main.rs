@@ -5,7 +5,11 @@
 mod cases;
 mod harness;
 mod lyra;
+mod notifications;
+mod payment_tokens;
 mod single;
+mod three_ds;
+mod wallets;
 
 /// Runs each case on both backends, on a multi-threaded runtime so that concurrent cases
 /// really race.
@@ -61,9 +65,29 @@ on_both_backends!(
     lyra_credentials_are_seeded_and_set,
     token_with_verification_and_card,
     change_token_cancels_and_reactivates,
+    renew_token_card_is_one_transaction,
     payment_form_round_trips,
     subscriptions_insert_read_and_change,
     due_subscriptions_oldest_first,
     record_installment_once,
     concurrent_installments_record_one,
+    wallet_means_by_rank,
+    same_card_or_account_twice_in_a_wallet_is_refused,
+    another_shops_wallet_is_unknown,
+    concurrent_adds_get_distinct_ranks,
+    payment_token_and_card_round_trip,
+    payment_token_is_spent_once_with_its_payment,
+    a_refused_insert_leaves_the_token_unspent,
+    concurrent_spends_of_one_token_one_wins,
+    payment_and_notifications_round_trip,
+    a_failed_payment_writes_no_notification,
+    claims_lease_due_notifications,
+    concurrent_claims_never_share_a_notification,
+    notification_rules_are_seeded_and_set,
+    three_ds_insert_and_read_back,
+    three_ds_insert_is_atomic,
+    three_ds_decides_once,
+    three_ds_completes_both_or_neither,
+    three_ds_authorises_with_the_pares,
+    concurrent_pares_spends_one_wins,
 );

@@ -81,16 +81,22 @@ async fn postgres_schema_from_the_url() {
     assert_eq!(
         tables,
         [
+            "card_payment_tokens",
             "cards",
             "lyra_credentials",
+            "notification_rules",
+            "notifications",
             "operations",
             "payment_forms",
             "schema_migrations",
             "shops",
             "sips_keys",
             "subscriptions",
+            "three_ds_authentications",
             "tokens",
-            "transactions"
+            "transactions",
+            "wallet_payment_means",
+            "wallets"
         ]
     );
 }

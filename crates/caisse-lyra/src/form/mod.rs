@@ -1,0 +1,38 @@
+//! Sogecommerce Form API V2, request side: the hosted payment page's signed form
+//! (`POST /vads-payment/`), checked the platform's way. Pure: no HTTP, no database, no clock
+//! of its own.
+//!
+//! - `signature`: the `vads_` signature (HMAC-SHA-256 base64, legacy SHA-1 hex); [`sign`]
+//!   also signs results and IPNs.
+//! - `dictionary`: the fields caisse reads, their numbers, formats and presence (data).
+//! - `format`: whether a value fits a dictionary format.
+//! - `post`: the posted pairs, the shop they name and the signature check ([`FormPost`]).
+//! - `request`, `rules`, `types`: the checked, typed [`PaymentRequest`].
+//! - `trans_id`: the key that keeps `vads_trans_id` unique per shop per UTC day.
+//! - `error`, `error_page`: [`FormError`] and the page a refused form shows.
+//!
+//! The order of the steps is in `post`'s documentation.
+
+mod dictionary;
+mod error;
+mod error_page;
+mod format;
+mod post;
+mod request;
+mod rules;
+mod signature;
+mod trans_id;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+pub use dictionary::{CPAY_CARD, FIELDS, Family, FieldSpec, Format, Presence, lookup};
+pub use error::{FormError, FormErrorCode};
+pub use error_page::{page_language, render_error_page};
+pub use post::{FormPost, SIGNATURE};
+pub use request::{OrderDetails, PaymentRequest, ReturnSettings, SubscriptionRequest};
+pub use rules::{TRANS_DATE_MAX_AGE, TRANS_DATE_MAX_AHEAD};
+pub use signature::{SignatureAlgorithm, sign, signing_string, verify};
+pub use trans_id::{TransIdKey, trans_id_key};
+pub use types::{ActionMode, CartLine, PageAction, PaymentConfig, ProductVat, ReturnMode, ValidationMode};
