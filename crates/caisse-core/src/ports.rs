@@ -278,14 +278,17 @@ pub trait Store: Send + Sync + 'static {
     /// (never a merchant's key), so that only this platform's messages verify.
     fn three_ds_message_key(&self) -> Vec<u8>;
     /// Inserts a transaction waiting for 3-D Secure, its first operation, its card (when new
-    /// to the vault; a wallet's card has its entry) and its authentication, atomically.
+    /// to the vault; a wallet's card has its entry) and its authentication, atomically; with
+    /// `spending_payment_token`, that Sips payment token is spent in the same transaction
+    /// (`Used` if another payment spent it first).
     async fn insert_three_ds(
         &self,
         transaction: Transaction,
         operation: Operation,
         card: Option<NewCard>,
         authentication: crate::three_ds::ThreeDsAuthentication,
-    ) -> Result<Transaction, InsertError>;
+        spending_payment_token: Option<String>,
+    ) -> Result<Transaction, crate::payment_token::SpendError>;
     async fn three_ds_authentication(
         &self,
         id: &str,

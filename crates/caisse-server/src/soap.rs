@@ -23,8 +23,14 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-async fn office_soap(State(state): State<AppState>, Path(family): Path<String>, body: Bytes) -> Response {
-    match state.office.soap(&family, &body).await {
+async fn office_soap(
+    State(state): State<AppState>,
+    Path(family): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let base_url = public_base_url(state.public_url.as_deref(), &headers);
+    match state.office.soap(&family, &body, Some(&base_url)).await {
         SoapReply::Answer(xml) => (StatusCode::OK, [(header::CONTENT_TYPE, CONTENT_TYPE)], xml).into_response(),
         // SOAP 1.1 §6.2: a fault travels with HTTP 500.
         SoapReply::Fault(xml) => {

@@ -154,6 +154,32 @@ on_both_backends! {
         assert_eq!(code(&validated), "24", "{validated:?}");
     }
 
+    async fn hosted_fields_payment_token_instead_of_card_data(server) {
+        let generated = server.call("token/paymentTokenGenerate",
+            json!({"cardNumber": CHALLENGED, "cardExpiryDate": "203012", "cardCSCValue": "123"})).await;
+        assert_eq!(code(&generated), "00", "{generated:?}");
+        let token = text(&generated, "paymentToken").to_owned();
+        let enrol = |reference: &'static str| server.call("checkout/cardCheckEnrollment", json!({
+            "amount": "1000", "currencyCode": "978", "orderChannel": "INTERNET", "transactionReference": reference,
+            "paymentToken": token}));
+        let enrolment = enrol("TDSPT").await;
+        assert_eq!((code(&enrolment), text(&enrolment, "redirectionStatusCode")), ("00", "00"), "{enrolment:?}");
+        assert_eq!(text(&enrolment, "maskedPan"), "4100##########00");
+        // Spent by the enrolment: a second one, or a cardOrder, is refused.
+        assert_eq!(code(&enrol("TDSPT2").await), "24");
+        assert_eq!(code(&server.transaction_data("TDSPT2").await), "25", "nothing stored");
+
+        let url = text(&enrolment, "redirectionUrl").to_owned();
+        let pa_req = text(&enrolment, "paReqMessage").to_owned();
+        let decide = format!("{}/acs/decide", server.base_url);
+        let (status, _) = server.acs(&url, &[("PaReq", &pa_req), ("TermUrl", TERM_URL), ("MD", "session 42")]).await;
+        assert_eq!(status, 200);
+        let form = [("PaReq", pa_req.as_str()), ("TermUrl", TERM_URL), ("MD", "session 42"), ("choice", "authenticate")];
+        let (_, page) = server.acs(&decide, &form).await;
+        let answer = server.validate_and_order(&enrolment, Some(&return_form(&page)), json!({})).await;
+        assert_eq!((code(&answer), text(&answer, "holderAuthentStatus")), ("00", "SUCCESS"), "{answer:?}");
+    }
+
     async fn waiting_transaction(server) {
         let enrolment = server.enrol("TDSW", CHALLENGED, json!({})).await;
         assert_eq!(code(&enrolment), "00");

@@ -331,6 +331,33 @@ on_both_backends! {
         assert_eq!(text(&soap(&server, "wallet/signOff", wallet(json!({}))).await, "walletResponseCode"), "01");
     }
 
+    async fn three_d_secure_over_soap(server) {
+        let enrolment = soap(&server, "checkout/cardCheckEnrollment", json!({"amount": "1000", "currencyCode": "978",
+            "cardNumber": VISA_OK, "cardExpiryDate": "203012", "orderChannel": "INTERNET",
+            "transactionReference": "S3DS"})).await;
+        assert_eq!((text(&enrolment, "responseCode"), text(&enrolment, "redirectionStatusCode")), ("00", "00"), "{enrolment:?}");
+        let url = text(&enrolment, "redirectionUrl").to_owned();
+        assert_eq!(url, format!("{}/acs/authenticate", server.base_url), "the public base URL over SOAP too");
+        let pa_req = text(&enrolment, "paReqMessage").to_owned();
+        let term_url = "https://merchant.example/3ds";
+        let page = server.client.post(&url).form(&[("PaReq", pa_req.as_str()), ("TermUrl", term_url), ("MD", "m")])
+            .send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("authenticate"), "{page}");
+        let returned = server.client.post(format!("{}/acs/decide", server.base_url))
+            .form(&[("PaReq", pa_req.as_str()), ("TermUrl", term_url), ("MD", "m"), ("choice", "authenticate")])
+            .send().await.unwrap().text().await.unwrap();
+        let start = returned.find("name=\"PaRes\" value=\"").unwrap() + "name=\"PaRes\" value=\"".len();
+        let pa_res = returned[start..start + returned[start..].find('"').unwrap()].replace("&#x2f;", "/").replace("&amp;", "&");
+        let order = soap(&server, "checkout/cardValidateAuthenticationAndOrder", json!({
+            "transactionReference": "S3DS", "messageVersion": text(&enrolment, "messageVersion"),
+            "redirectionData": text(&enrolment, "redirectionData"), "paResMessage": pa_res})).await;
+        assert_eq!((text(&order, "responseCode"), text(&order, "holderAuthentStatus")), ("00", "SUCCESS"), "{order:?}");
+        let again = soap(&server, "checkout/cardValidateAuthenticationAndOrder", json!({
+            "transactionReference": "S3DS", "messageVersion": text(&enrolment, "messageVersion"),
+            "redirectionData": text(&enrolment, "redirectionData"), "paResMessage": pa_res})).await;
+        assert_eq!(text(&again, "responseCode"), "24");
+    }
+
     async fn card_data_over_soap(server) {
         let path = "paymentMeanInfo/getCardData";
         let co_badged = soap(&server, path, json!({"cardNumber": CB_VISA})).await;

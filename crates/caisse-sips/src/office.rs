@@ -74,8 +74,9 @@ impl Office {
     }
 
     /// `POST /services/v2/{family}` with a SOAP 1.1 envelope: the same call as JSON, its
-    /// fields read from `<method><input>`, its answer written as `<methodResponse><output>`.
-    pub async fn soap(&self, family: &str, body: &[u8]) -> SoapReply {
+    /// fields read from `<method><input>`, its answer written as `<methodResponse><output>`;
+    /// `public_url` as for [`Office::json_at`] (3-D Secure's ACS, hosted fields).
+    pub async fn soap(&self, family: &str, body: &[u8], public_url: Option<&str>) -> SoapReply {
         let Some(family) = soap::served_family(family) else {
             return SoapReply::UnknownFamily;
         };
@@ -88,7 +89,7 @@ impl Office {
             let fault = Fault::client(format!("Unexpected wrapper element {{{ns}}}{} found", request.operation));
             return soap_fault(family.name, &fault);
         };
-        let answer = self.call(method, &request.fields).await;
+        let answer = self.call_at(method, &request.fields, public_url).await;
         SoapReply::Answer(soap::encode_answer(method, &answer))
     }
 

@@ -285,14 +285,25 @@ impl Payments {
         card: &CardInput,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<AuthorisationDecision, PaymentError> {
+        self.ask_acquirer_for(card, (new.amount, new.currency, new.kind), now).await
+    }
+
+    /// The acquirer's answer for `card` and (amount, currency, kind); 90/99 are an error:
+    /// nothing was decided, nothing is stored.
+    async fn ask_acquirer_for(
+        &self,
+        card: &CardInput,
+        (amount, currency, kind): (Amount, Currency, TransactionKind),
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<AuthorisationDecision, PaymentError> {
         let request = AuthorisationRequest {
             pan: &card.pan,
             expiry: card.expiry,
             csc: card.csc.as_deref(),
             brand_choice: card.brand_choice,
-            amount: new.amount,
-            currency: new.currency,
-            kind: new.kind,
+            amount,
+            currency,
+            kind,
             today: now.date_naive(),
         };
         let decision = self.acquirer.authorise(&request).await;
@@ -304,6 +315,21 @@ impl Payments {
 }
 
 impl Payments {
+    /// What the vault keeps in the clear about a card no acquirer has seen yet (a wallet's, a
+    /// payment token's, one waiting for 3-D Secure): its brands come from the BIN table.
+    fn summary_from_bin(&self, card: &CardInput) -> CardSummary {
+        let (brand, co_brands) = self.acquirer.brand_of(&card.pan);
+        CardSummary {
+            card_id: transaction::new_uuid(),
+            masked_pan: card.pan.masked_sips(),
+            bin: card.pan.bin().to_owned(),
+            last_four: card.pan.last_four().to_owned(),
+            expiry: card.expiry,
+            brand,
+            co_brands,
+        }
+    }
+
     /// The card data of a vault entry, ready for the acquirer.
     async fn card_of(&self, shop_id: &ShopId, summary: &CardSummary) -> Result<CardInput, PaymentError> {
         let pan = self.store.reveal_pan(shop_id, &summary.card_id).await?.ok_or(PaymentError::NoCard)?;

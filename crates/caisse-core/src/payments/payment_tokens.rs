@@ -6,7 +6,7 @@
 
 use super::{Authorised, NewTransaction, PaymentError, Payments, stored_card_input, summary_of};
 use crate::bin_table;
-use crate::card::{CardBrand, CardSummary};
+use crate::card::CardBrand;
 use crate::command::CardInput;
 use crate::money::{Amount, Currency};
 use crate::operation::OperationName;
@@ -96,16 +96,7 @@ impl Payments {
             }
             _ => shop_id.clone(),
         };
-        let (brand, co_brands) = self.acquirer.brand_of(&card.pan);
-        let summary = CardSummary {
-            card_id: transaction::new_uuid(),
-            masked_pan: card.pan.masked_sips(),
-            bin: card.pan.bin().to_owned(),
-            last_four: card.pan.last_four().to_owned(),
-            expiry: card.expiry,
-            brand,
-            co_brands,
-        };
+        let summary = self.summary_from_bin(&card);
         let summary = wallet::with_brand_choice(summary, card.brand_choice).ok_or(PaymentTokenError::BrandNotOnCard)?;
         let token = CardPaymentToken {
             id: transaction::new_uuid(),
@@ -122,15 +113,26 @@ impl Payments {
         Ok(GeneratedPaymentToken { token, text })
     }
 
-    pub async fn pay_with_payment_token(&self, command: PayWithPaymentToken) -> Result<Authorised, PaymentTokenError> {
-        let now = self.clock.now();
-        let claims = payment_token::verify_payment_token(&command.payment_token, &self.store.payment_token_key())?;
+    /// The token a `paymentToken` text names, checked (caisse's signature, its record, the
+    /// consumer, expiry, not spent yet), with its card ready for the acquirer.
+    pub(super) async fn usable_payment_token(
+        &self,
+        shop_id: &ShopId,
+        text: &str,
+    ) -> Result<(CardPaymentToken, CardInput), PaymentTokenError> {
+        let claims = payment_token::verify_payment_token(text, &self.store.payment_token_key())?;
         let (token, pan) = self.store.card_payment_token(&claims.id).await?.ok_or(PaymentTokenRefusal::NotValid)?;
         if token.shop_id.as_str() != claims.shop_id || token.consumer_id.as_str() != claims.consumer_id {
             return Err(PaymentTokenRefusal::NotValid.into());
         }
-        token.check_use(&command.shop_id, now)?;
+        token.check_use(shop_id, self.clock.now())?;
         let card = stored_card_input(pan, &token.card);
+        Ok((token, card))
+    }
+
+    pub async fn pay_with_payment_token(&self, command: PayWithPaymentToken) -> Result<Authorised, PaymentTokenError> {
+        let now = self.clock.now();
+        let (token, card) = self.usable_payment_token(&command.shop_id, &command.payment_token).await?;
         let new = NewTransaction {
             shop_id: command.shop_id,
             reference: command.reference,

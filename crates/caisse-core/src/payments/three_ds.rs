@@ -2,13 +2,15 @@
 //! authentication, the ACS decides, and the PaRes comes back to authorise it (at once, or by
 //! the cardOrder that follows a validation). See `crate::three_ds` for the rules.
 
+use super::payment_tokens::{PayWithPaymentToken, PaymentTokenError};
 use super::wallets::{WalletError, WalletPayment};
 use super::{Authorised, PaymentError, Payments, stored_card_input};
 use crate::card::CardSummary;
 use crate::command::{Authorise, CardInput};
 use crate::money::{Amount, Currency};
 use crate::operation::{Operation, OperationName};
-use crate::ports::{AuthorisationDecision, AuthorisationRequest, ChangeError, NewCard};
+use crate::payment_token::{PaymentTokenRefusal, SpendError};
+use crate::ports::{AuthorisationDecision, ChangeError, NewCard};
 use crate::shop::{Mode, ShopId};
 use crate::three_ds::{self, HolderChoice, MessageError, MessageKind, PaResUse, ThreeDsAuthentication, ThreeDsRefusal};
 use crate::transaction::{
@@ -96,6 +98,15 @@ pub struct AcsSession {
     pub shop_name: String,
 }
 
+/// A store error of an insert that spent no token.
+fn not_spending(error: SpendError) -> PaymentError {
+    match error {
+        SpendError::DuplicateReference => PaymentError::DuplicateReference,
+        SpendError::Store(error) => PaymentError::Store(error),
+        SpendError::Used => PaymentError::Store(crate::ports::StoreError::Corrupt("no token was spent".into())),
+    }
+}
+
 /// The waiting transaction's fields.
 struct Waiting {
     shop_id: ShopId,
@@ -113,21 +124,33 @@ impl Payments {
     /// vault (never its CVV), and its authentication, in one store call.
     pub async fn check_enrollment(&self, command: Authorise) -> Result<Enrollment, PaymentError> {
         let Authorise { shop_id, reference, amount, currency, capture_mode, capture_day, card, order, mode } = command;
-        let (brand, co_brands) = self.acquirer.brand_of(&card.pan);
-        let summary = CardSummary {
-            card_id: transaction::new_uuid(),
-            masked_pan: card.pan.masked_sips(),
-            bin: card.pan.bin().to_owned(),
-            last_four: card.pan.last_four().to_owned(),
-            expiry: card.expiry,
-            brand,
-            co_brands,
-        };
+        let summary = self.summary_from_bin(&card);
         // A brand the card does not carry is ignored, as cardOrder's acquirer does.
         let summary = wallet::with_brand_choice(summary.clone(), card.brand_choice).unwrap_or(summary);
         let waiting = Waiting { shop_id, reference, amount, currency, capture_mode, capture_day, order, mode };
         let new_card = NewCard { pan: card.pan.clone(), summary: summary.clone() };
-        self.enrol(waiting, &card, summary, Some(new_card)).await
+        self.enrol(waiting, &card, summary, Some(new_card), None).await.map_err(not_spending)
+    }
+
+    /// cardCheckEnrollment with a hosted-fields `paymentToken`: the token is spent in the
+    /// database transaction that creates the waiting transaction, which gets its own vault
+    /// entry of the card (as a payment by token does).
+    pub async fn check_enrollment_with_payment_token(
+        &self,
+        command: PayWithPaymentToken,
+    ) -> Result<Enrollment, PaymentTokenError> {
+        let (token, card) = self.usable_payment_token(&command.shop_id, &command.payment_token).await?;
+        let summary = self.summary_from_bin(&card);
+        let summary = wallet::with_brand_choice(summary.clone(), card.brand_choice).unwrap_or(summary);
+        let PayWithPaymentToken {
+            shop_id, reference, amount, currency, capture_mode, capture_day, order, mode, ..
+        } = command;
+        let waiting = Waiting { shop_id, reference, amount, currency, capture_mode, capture_day, order, mode };
+        let new_card = NewCard { pan: card.pan.clone(), summary: summary.clone() };
+        self.enrol(waiting, &card, summary, Some(new_card), Some(token.id)).await.map_err(|error| match error {
+            SpendError::Used => PaymentTokenRefusal::Used.into(),
+            other => not_spending(other).into(),
+        })
     }
 
     /// Sips walletCheckEnrollment: as cardCheckEnrollment with a wallet's card, the
@@ -148,7 +171,7 @@ impl Payments {
             order: command.order,
             mode: command.mode,
         };
-        Ok(self.enrol(waiting, &card, summary, None).await?)
+        Ok(self.enrol(waiting, &card, summary, None, None).await.map_err(not_spending)?)
     }
 
     async fn enrol(
@@ -157,7 +180,8 @@ impl Payments {
         card: &CardInput,
         summary: CardSummary,
         new_card: Option<NewCard>,
-    ) -> Result<Enrollment, PaymentError> {
+        spending_payment_token: Option<String>,
+    ) -> Result<Enrollment, SpendError> {
         let now = self.clock.now();
         let enrolment = self.acquirer.three_ds_enrolment(&card.pan);
         let capture_day = if waiting.capture_mode == CaptureMode::Immediate { 0 } else { waiting.capture_day };
@@ -192,7 +216,10 @@ impl Payments {
         };
         transaction.assert_invariants();
         let authentication = ThreeDsAuthentication::new(&transaction, enrolment, now);
-        let stored = self.store.insert_three_ds(transaction, operation, new_card, authentication.clone()).await?;
+        let stored = self
+            .store
+            .insert_three_ds(transaction, operation, new_card, authentication.clone(), spending_payment_token)
+            .await?;
         let key = self.store.three_ds_message_key();
         Ok(Enrollment {
             pa_req: three_ds::sign(MessageKind::PaReq, &authentication.id, &key),
@@ -358,22 +385,8 @@ impl Payments {
         card: &CardInput,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<AuthorisationDecision, PaymentError> {
-        let request = AuthorisationRequest {
-            pan: &card.pan,
-            expiry: card.expiry,
-            csc: card.csc.as_deref(),
-            brand_choice: card.brand_choice,
-            amount: current.amount,
-            currency: current.currency,
-            kind: current.kind,
-            today: now.date_naive(),
-        };
-        let decision = self.acquirer.authorise(&request).await;
-        if decision.is_unavailable() {
-            // Nothing spent: the merchant may send the same PaRes again.
-            return Err(PaymentError::AcquirerUnavailable(decision.acquirer_response_code));
-        }
-        Ok(decision)
+        // 90/99: nothing spent, the merchant may send the same PaRes again.
+        self.ask_acquirer_for(card, (current.amount, current.currency, current.kind), now).await
     }
 
     /// The authentication the messages name, checked: caisse's signatures, one

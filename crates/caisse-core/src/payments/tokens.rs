@@ -36,6 +36,25 @@ impl From<ChangeError<TokenRefusal>> for TokenError {
     }
 }
 
+/// The zero-amount VERIFICATION that checks a card before a token holds it.
+fn verification(command: &CreateToken, reference: String, token_id: &str) -> NewTransaction {
+    NewTransaction {
+        reference,
+        shop_id: command.shop_id.clone(),
+        kind: TransactionKind::Verification,
+        amount: Amount::ZERO,
+        currency: command.currency,
+        capture_mode: CaptureMode::Immediate,
+        capture_day: 0,
+        order: command.order.clone(),
+        source_id: None,
+        first_operation: OperationName::Author,
+        mode: command.mode,
+        token_id: Some(token_id.to_owned()),
+        subscription_id: None,
+    }
+}
+
 /// A new token and the VERIFICATION transaction that created it.
 #[derive(Clone, Debug)]
 pub struct Registered {
@@ -49,21 +68,7 @@ impl Payments {
     pub async fn create_token(&self, command: CreateToken) -> Result<Registered, TokenError> {
         let now = self.clock.now();
         let token_id = transaction::new_uuid();
-        let new = NewTransaction {
-            reference: token_id.clone(),
-            shop_id: command.shop_id.clone(),
-            kind: TransactionKind::Verification,
-            amount: Amount::ZERO,
-            currency: command.currency,
-            capture_mode: CaptureMode::Immediate,
-            capture_day: 0,
-            order: command.order,
-            source_id: None,
-            first_operation: OperationName::Author,
-            mode: command.mode,
-            token_id: Some(token_id.clone()),
-            subscription_id: None,
-        };
+        let new = verification(&command, token_id.clone(), &token_id);
         let decision = self.ask_acquirer(&new, &command.card, now).await?;
         if !decision.is_accepted() {
             return Err(TokenError::VerificationRefused(decision.acquirer_response_code));
@@ -199,21 +204,7 @@ impl Payments {
             return Err(TokenRefusal::NotACard.into());
         }
         let now = self.clock.now();
-        let new = NewTransaction {
-            reference: transaction::new_uuid(),
-            shop_id: command.shop_id.clone(),
-            kind: TransactionKind::Verification,
-            amount: Amount::ZERO,
-            currency: command.currency,
-            capture_mode: CaptureMode::Immediate,
-            capture_day: 0,
-            order: command.order,
-            source_id: None,
-            first_operation: OperationName::Author,
-            mode: command.mode,
-            token_id: Some(token_id.to_owned()),
-            subscription_id: None,
-        };
+        let new = verification(&command, transaction::new_uuid(), token_id);
         let decision = self.ask_acquirer(&new, &command.card, now).await?;
         if !decision.is_accepted() {
             return Err(TokenError::VerificationRefused(decision.acquirer_response_code));

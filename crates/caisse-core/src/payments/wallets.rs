@@ -2,7 +2,6 @@
 //! a wallet's card. Each change is one store call (one database transaction).
 
 use super::{Authorised, NewTransaction, PaymentError, Payments, stored_card_input};
-use crate::card::CardSummary;
 use crate::command::CardInput;
 use crate::money::{Amount, Currency};
 use crate::operation::OperationName;
@@ -85,16 +84,7 @@ pub struct WalletPayment {
 impl Payments {
     pub async fn add_card(&self, command: AddCard) -> Result<(Wallet, WalletPaymentMean), WalletError> {
         let AddCard { shop_id, merchant_wallet_id, card, alias } = command;
-        let (brand, co_brands) = self.acquirer.brand_of(&card.pan);
-        let summary = CardSummary {
-            card_id: transaction::new_uuid(),
-            masked_pan: card.pan.masked_sips(),
-            bin: card.pan.bin().to_owned(),
-            last_four: card.pan.last_four().to_owned(),
-            expiry: card.expiry,
-            brand,
-            co_brands,
-        };
+        let summary = self.summary_from_bin(&card);
         let summary = wallet::with_brand_choice(summary, card.brand_choice).ok_or(WalletError::BrandNotOnCard)?;
         let mean = NewWalletMean {
             shop_id,

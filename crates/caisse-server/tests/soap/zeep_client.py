@@ -3,7 +3,8 @@
 
 Loads each family's WSDL from a running caisse, pays with checkout/cardOrder, reads the
 transaction back with diagnostic/getTransactionData, cancels part of it, asks
-paymentMeanInfo/getCardData about a co-badged card, and sends one request with a wrong seal.
+paymentMeanInfo/getCardData about a co-badged card, pays with a token from
+token/paymentTokenGenerate (once only), and sends one request with a wrong seal.
 Requests are sealed and answers' seals checked as PROTOCOLS.md section 1 describes.
 
 Usage: zeep_client.py <caisse base URL>. Exit status 0 only when every check passes; a missing
@@ -117,6 +118,21 @@ def main():
     card = office.call("paymentMeanInfo", "getCardData", "PMR_WS_", {"cardNumber": "4300000000000000"})
     brands = [entry.get("cardBrand") for entry in card.get("cardData", [])]
     check(card.get("responseCode") == "00" and brands == ["CB", "VISA"], f"getCardData: {card}")
+
+    # A hosted-fields style payment: the card becomes a single-use token, cardOrder pays with it.
+    generated = office.call("token", "paymentTokenGenerate", "TR_WS_", {
+        "cardNumber": "4100000000000000", "cardExpiryDate": "203012", "cardCSCValue": "123",
+    })
+    token = generated.get("paymentToken", "")
+    check(generated.get("responseCode") == "00" and token.count(".") == 2, f"paymentTokenGenerate: {generated}")
+    by_token = {
+        "amount": "1200", "currencyCode": "978", "orderChannel": "INTERNET",
+        "transactionReference": reference + "T", "paymentToken": token,
+    }
+    paid = office.call("checkout", "cardOrder", "IR_WS_", by_token)
+    check(paid.get("responseCode") == "00" and paid.get("maskedPan") == "4100##########00", f"cardOrder by token: {paid}")
+    again = office.call("checkout", "cardOrder", "IR_WS_", dict(by_token, transactionReference=reference + "U"))
+    check(again.get("responseCode") == "24", f"a payment token pays once: {again}")
 
     forged = office.call("diagnostic", "getTransactionData", "DR_WS_", {"transactionReference": reference},
                          secret="not-the-key")

@@ -7,10 +7,12 @@ use crate::answer::Answer;
 use crate::fields::Fields;
 use crate::methods::Context;
 use crate::methods::common::{CardSource, SIPS_MODE, card_source, failure, order_details};
-use crate::response_code::{Failure, ResponseCode};
+use crate::methods::payment_token_generate::token_failure;
+use crate::response_code::ResponseCode;
 use caisse_core::CaptureMode;
 use caisse_core::command::Authorise;
 use caisse_core::payments::Enrollment;
+use caisse_core::payments::payment_tokens::PayWithPaymentToken;
 
 const DEFAULT_CAPTURE_MODE: CaptureMode = CaptureMode::AuthorCapture;
 const DEFAULT_CAPTURE_DAY: u8 = 0;
@@ -29,32 +31,44 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Answer
     let amount = fields.amount("amount")?;
     let currency = fields.currency()?;
     let reference = fields.required_reference("transactionReference")?;
-    let card = match card_source(fields)? {
-        CardSource::Card(card) => card,
-        // 3-D Secure with a hosted-fields token is not built yet: the token would have to be
-        // spent with the waiting transaction.
-        CardSource::PaymentToken(_) => {
-            return Err(Failure { code: ResponseCode::InvalidTransaction, error_field: Some("paymentToken") }.into());
-        }
-    };
+    let source = card_source(fields)?;
     let capture_day = fields.capture_day()?.unwrap_or(DEFAULT_CAPTURE_DAY);
     let capture_mode = fields.capture_mode()?.unwrap_or(DEFAULT_CAPTURE_MODE);
     let order = order_details(fields)?;
-    let enrollment = context
-        .payments
-        .check_enrollment(Authorise {
-            shop_id: context.shop_id.clone(),
-            reference,
-            amount,
-            currency,
-            capture_mode,
-            capture_day,
-            card,
-            order,
-            mode: SIPS_MODE,
-        })
-        .await
-        .map_err(failure)?;
+    let shop_id = context.shop_id.clone();
+    let enrollment = match source {
+        CardSource::Card(card) => context
+            .payments
+            .check_enrollment(Authorise {
+                shop_id,
+                reference,
+                amount,
+                currency,
+                capture_mode,
+                capture_day,
+                card,
+                order,
+                mode: SIPS_MODE,
+            })
+            .await
+            .map_err(failure)?,
+        // The hosted-fields token is spent with the waiting transaction.
+        CardSource::PaymentToken(payment_token) => context
+            .payments
+            .check_enrollment_with_payment_token(PayWithPaymentToken {
+                shop_id,
+                reference,
+                amount,
+                currency,
+                capture_mode,
+                capture_day,
+                payment_token,
+                order,
+                mode: SIPS_MODE,
+            })
+            .await
+            .map_err(token_failure)?,
+    };
     Ok(enrollment_answer(context, &enrollment))
 }
 

@@ -441,7 +441,8 @@ impl Store for MemoryStore {
         _operation: Operation,
         _card: Option<NewCard>,
         _authentication: caisse_core::three_ds::ThreeDsAuthentication,
-    ) -> Result<Transaction, InsertError> {
+        _spending: Option<String>,
+    ) -> Result<Transaction, caisse_core::payment_token::SpendError> {
         Err(not_for_sips().into())
     }
 

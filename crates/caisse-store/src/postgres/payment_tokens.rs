@@ -87,21 +87,8 @@ pub(super) async fn spend(
     let sealed = store.vault.seal(&card.summary.card_id, &card.pan)?;
     let mut client = store.client().await?;
     let writing = client.transaction().await.map_err(pg_error)?;
-    let statement = writing
-        .prepare_cached(
-            "UPDATE card_payment_tokens SET consumed_at = $1, transaction_id = $2 \
-             WHERE id = $3 AND consumed_at IS NULL",
-        )
-        .await
-        .map_err(pg_error)?;
-    let spent = writing
-        .execute(&statement, &[&transaction.created_at, &transaction.id.as_str(), &token_id])
-        .await
-        .map_err(write_error)?;
-    if spent != 1 {
-        // Dropping `writing` rolls back.
-        return Err(SpendError::Used);
-    }
+    // Dropping `writing` on an early return rolls back.
+    mark_spent(&writing, token_id, &transaction).await?;
     let s10 = sql::insert_transaction(&writing, &transaction, &operation, &details, Some((&card, &sealed)))
         .await
         .map_err(insert_error)?;
@@ -111,7 +98,28 @@ pub(super) async fn spend(
     Ok(transaction)
 }
 
-fn insert_error(error: InsertError) -> SpendError {
+/// Marks the token spent by `transaction`, unless another payment spent it first (the row
+/// lock the UPDATE takes makes a concurrent one wait, then find it spent).
+pub(super) async fn mark_spent(
+    client: &impl deadpool_postgres::GenericClient,
+    token_id: &str,
+    transaction: &Transaction,
+) -> Result<(), SpendError> {
+    let statement = client
+        .prepare_cached(
+            "UPDATE card_payment_tokens SET consumed_at = $1, transaction_id = $2 \
+             WHERE id = $3 AND consumed_at IS NULL",
+        )
+        .await
+        .map_err(pg_error)?;
+    let spent = client
+        .execute(&statement, &[&transaction.created_at, &transaction.id.as_str(), &token_id])
+        .await
+        .map_err(write_error)?;
+    if spent == 1 { Ok(()) } else { Err(SpendError::Used) }
+}
+
+pub(super) fn insert_error(error: InsertError) -> SpendError {
     match error {
         InsertError::DuplicateReference => SpendError::DuplicateReference,
         InsertError::Store(error) => SpendError::Store(error),

@@ -6,7 +6,8 @@ use super::sql::{self, get};
 use super::{PostgresStore, insert_new, pg_error, write_error};
 use crate::{rows, three_ds_rows};
 use caisse_core::operation::Operation;
-use caisse_core::ports::{ChangeError, ChangeFn, InsertError, NewCard, StoreError, TransitionFn};
+use caisse_core::payment_token::SpendError;
+use caisse_core::ports::{ChangeError, ChangeFn, NewCard, StoreError, TransitionFn};
 use caisse_core::three_ds::{ThreeDsAuthentication, ThreeDsRefusal};
 use caisse_core::transaction::{Transaction, TransactionId, TransactionKey, Transition};
 use deadpool_postgres::GenericClient;
@@ -17,7 +18,8 @@ pub(super) async fn insert(
     operation: Operation,
     card: Option<NewCard>,
     authentication: ThreeDsAuthentication,
-) -> Result<Transaction, InsertError> {
+    spending: Option<String>,
+) -> Result<Transaction, SpendError> {
     let authentication = three_ds_rows::as_stored(authentication);
     let authentication_details = three_ds_rows::details_json(&authentication)?;
     let sealed = match &card {
@@ -27,7 +29,11 @@ pub(super) async fn insert(
     let mut client = store.client().await?;
     let writing = client.transaction().await.map_err(pg_error)?;
     // Dropping `writing` on an early return rolls back.
-    let (transaction, _) = insert_new(&writing, transaction, operation).await?;
+    if let Some(token_id) = &spending {
+        super::payment_tokens::mark_spent(&writing, token_id, &transaction).await?;
+    }
+    let (transaction, _) =
+        insert_new(&writing, transaction, operation).await.map_err(super::payment_tokens::insert_error)?;
     if let (Some(card), Some(sealed)) = (&card, &sealed) {
         sql::insert_card(&writing, &transaction.shop_id, card, sealed, &authentication.created_at).await?;
     }

@@ -602,8 +602,9 @@ impl Store for SqliteStore {
         operation: Operation,
         card: Option<NewCard>,
         authentication: caisse_core::three_ds::ThreeDsAuthentication,
-    ) -> Result<Transaction, InsertError> {
-        three_ds::insert(self, transaction, operation, card, authentication).await
+        spending: Option<String>,
+    ) -> Result<Transaction, caisse_core::payment_token::SpendError> {
+        three_ds::insert(self, transaction, operation, card, authentication, spending).await
     }
 
     async fn three_ds_authentication(

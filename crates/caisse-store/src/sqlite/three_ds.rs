@@ -2,10 +2,12 @@
 //! serialised with every other write); reads run on the pool.
 
 use super::writer::SealedCard;
+use super::writer::three_ds::NewThreeDs;
 use super::{SqliteStore, sql_error};
 use crate::{rows, three_ds_rows};
 use caisse_core::operation::Operation;
-use caisse_core::ports::{ChangeError, ChangeFn, InsertError, NewCard, StoreError, TransitionFn};
+use caisse_core::payment_token::SpendError;
+use caisse_core::ports::{ChangeError, ChangeFn, NewCard, StoreError, TransitionFn};
 use caisse_core::three_ds::{ThreeDsAuthentication, ThreeDsRefusal};
 use caisse_core::transaction::{Transaction, TransactionId, Transition};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -16,7 +18,8 @@ pub(super) async fn insert(
     operation: Operation,
     card: Option<NewCard>,
     authentication: ThreeDsAuthentication,
-) -> Result<Transaction, InsertError> {
+    spending: Option<String>,
+) -> Result<Transaction, SpendError> {
     // Serialised and encrypted here, on the caller's thread, to keep the writer lean.
     let details = rows::details_json(&transaction)?;
     let card = match card {
@@ -28,7 +31,8 @@ pub(super) async fn insert(
     };
     let authentication = three_ds_rows::as_stored(authentication);
     let authentication_details = three_ds_rows::details_json(&authentication)?;
-    store.writer.insert_three_ds(transaction, operation, details, card, authentication, authentication_details).await
+    let new = NewThreeDs { transaction, operation, details, card, authentication, authentication_details, spending };
+    store.writer.insert_three_ds(new).await
 }
 
 pub(super) async fn authentication(store: &SqliteStore, id: &str) -> Result<Option<ThreeDsAuthentication>, StoreError> {

@@ -6,7 +6,8 @@
 use crate::cases::{SHOP, UNKNOWN_SHOP};
 use crate::harness::{Db, at, new_transaction, shop};
 use caisse_core::TransactionStatus;
-use caisse_core::ports::{ChangeError, InsertError, Store};
+use caisse_core::payment_token::SpendError;
+use caisse_core::ports::{ChangeError, Store};
 use caisse_core::three_ds::{self, Enrolment, HolderChoice, Outcome, PaResUse, ThreeDsAuthentication, ThreeDsRefusal};
 use caisse_core::transaction::{AuthorisationDetails, Refusal, TransactionKey};
 use chrono::Duration;
@@ -17,7 +18,7 @@ use tokio::task::JoinSet;
 async fn waiting(store: &Arc<dyn Store>, reference: &str, enrolment: Enrolment) -> ThreeDsAuthentication {
     let (transaction, operation, card) = new_transaction(SHOP, reference, three_ds::WAITING, 1000, at());
     let authentication = ThreeDsAuthentication::new(&transaction, enrolment, at() + Duration::nanoseconds(321));
-    let stored = store.insert_three_ds(transaction, operation, card, authentication.clone()).await.unwrap();
+    let stored = store.insert_three_ds(transaction, operation, card, authentication.clone(), None).await.unwrap();
     assert_eq!(stored.status, TransactionStatus::ToAuthorize);
     authentication
 }
@@ -53,13 +54,13 @@ pub async fn three_ds_insert_is_atomic(db: &Db) {
     // The same reference again: nothing of the second insert is kept.
     let (transaction, operation, card) = new_transaction(SHOP, "TDS2", three_ds::WAITING, 1000, at());
     let authentication = ThreeDsAuthentication::new(&transaction, Enrolment::Challenge, at());
-    let error = store.insert_three_ds(transaction, operation, card, authentication.clone()).await.unwrap_err();
-    assert!(matches!(error, InsertError::DuplicateReference), "{error:?}");
+    let error = store.insert_three_ds(transaction, operation, card, authentication.clone(), None).await.unwrap_err();
+    assert!(matches!(error, SpendError::DuplicateReference), "{error:?}");
     assert_eq!(store.three_ds_authentication(&authentication.id).await.unwrap(), None);
     // An unknown shop: neither the transaction nor the authentication.
     let (transaction, operation, card) = new_transaction(UNKNOWN_SHOP, "TDS3", three_ds::WAITING, 1000, at());
     let authentication = ThreeDsAuthentication::new(&transaction, Enrolment::Challenge, at());
-    assert!(store.insert_three_ds(transaction, operation, card, authentication.clone()).await.is_err());
+    assert!(store.insert_three_ds(transaction, operation, card, authentication.clone(), None).await.is_err());
     assert_eq!(store.three_ds_authentication(&authentication.id).await.unwrap(), None);
 }
 

@@ -72,16 +72,7 @@ fn spend(
     details: &str,
 ) -> Result<Transaction, SpendError> {
     let consumed_at = rows::timestamp_text(transaction.created_at);
-    let spent = connection
-        .prepare_cached(
-            "UPDATE card_payment_tokens SET consumed_at = ?1, transaction_id = ?2 \
-             WHERE id = ?3 AND consumed_at IS NULL",
-        )
-        .and_then(|mut statement| statement.execute(params![consumed_at, transaction.id.as_str(), token_id]))
-        .map_err(write_error)?;
-    if spent != 1 {
-        return Err(SpendError::Used);
-    }
+    mark_spent(connection, token_id, &transaction)?;
     let (transaction, _) =
         insert_new(connection, group, transaction, operation, details).map_err(|error| match error {
             InsertError::DuplicateReference => SpendError::DuplicateReference,
@@ -89,6 +80,19 @@ fn spend(
         })?;
     insert_card(connection, &transaction.shop_id, card, &consumed_at)?;
     Ok(transaction)
+}
+
+/// Marks the token spent by `transaction`, unless another payment spent it first.
+pub(super) fn mark_spent(connection: &Connection, token_id: &str, transaction: &Transaction) -> Result<(), SpendError> {
+    let consumed_at = rows::timestamp_text(transaction.created_at);
+    let spent = connection
+        .prepare_cached(
+            "UPDATE card_payment_tokens SET consumed_at = ?1, transaction_id = ?2 \
+             WHERE id = ?3 AND consumed_at IS NULL",
+        )
+        .and_then(|mut statement| statement.execute(params![consumed_at, transaction.id.as_str(), token_id]))
+        .map_err(write_error)?;
+    if spent == 1 { Ok(()) } else { Err(SpendError::Used) }
 }
 
 impl Writer {

@@ -5,6 +5,7 @@ use super::extension::AnyDone;
 use super::{FromStore, Group, Job, Reply, SealedCard, Writer, apply, insert_card, insert_new, savepoint, write_error};
 use crate::three_ds_rows;
 use caisse_core::operation::Operation;
+use caisse_core::payment_token::SpendError;
 use caisse_core::ports::{ApplyError, ChangeError, ChangeFn, InsertError, StoreError, TransitionFn};
 use caisse_core::three_ds::{ThreeDsAuthentication, ThreeDsRefusal};
 use caisse_core::transaction::{Transaction, TransactionKey, Transition};
@@ -68,6 +69,20 @@ impl<T: Send, E: FromStore + Send> AnyDone for Finished<T, E> {
     }
 }
 
+/// A transaction waiting for 3-D Secure, serialised and encrypted by the caller.
+pub(in crate::sqlite) struct NewThreeDs {
+    pub(in crate::sqlite) transaction: Transaction,
+    pub(in crate::sqlite) operation: Operation,
+    /// `rows::details_json` of the transaction.
+    pub(in crate::sqlite) details: String,
+    /// Its card, when new to the vault.
+    pub(in crate::sqlite) card: Option<SealedCard>,
+    pub(in crate::sqlite) authentication: ThreeDsAuthentication,
+    pub(in crate::sqlite) authentication_details: String,
+    /// The Sips payment token it spends, if it pays with one.
+    pub(in crate::sqlite) spending: Option<String>,
+}
+
 impl Writer {
     async fn grouped<T, E>(
         &self,
@@ -81,17 +96,18 @@ impl Writer {
     }
 
     /// The waiting transaction, its operation, its card (if new) and its authentication.
-    pub(in crate::sqlite) async fn insert_three_ds(
-        &self,
-        transaction: Transaction,
-        operation: Operation,
-        details: String,
-        card: Option<SealedCard>,
-        authentication: ThreeDsAuthentication,
-        authentication_details: String,
-    ) -> Result<Transaction, InsertError> {
+    pub(in crate::sqlite) async fn insert_three_ds(&self, new: NewThreeDs) -> Result<Transaction, SpendError> {
+        let NewThreeDs { transaction, operation, details, card, authentication, authentication_details, spending } =
+            new;
         self.grouped(move |connection, group| {
-            let (transaction, _) = insert_new(connection, group, transaction, operation, &details)?;
+            if let Some(token_id) = &spending {
+                super::payment_tokens::mark_spent(connection, token_id, &transaction)?;
+            }
+            let (transaction, _) =
+                insert_new(connection, group, transaction, operation, &details).map_err(|error| match error {
+                    InsertError::DuplicateReference => SpendError::DuplicateReference,
+                    InsertError::Store(error) => SpendError::Store(error),
+                })?;
             let created_at = crate::rows::timestamp_text(authentication.created_at);
             if let Some(card) = card {
                 insert_card(connection, &transaction.shop_id, &card, &created_at)?;
