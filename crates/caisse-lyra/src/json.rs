@@ -148,12 +148,64 @@ impl Serialize for Object {
 }
 
 /// The text of an answer: compact, keys in order, `/` not escaped (clients hash kr-answer
-/// after un-escaping it).
-pub fn to_text(value: &impl Serialize) -> String {
+/// after un-escaping it); the same text serde_json writes for the tree, written directly: the
+/// keys are the platform's field names and need no escaping, which on a 6 KB `V4/Payment`
+/// was most of serde_json's time.
+pub fn to_text(object: &Object) -> String {
     // A V4/Payment answer is about 6 KB: one allocation instead of a dozen regrowths.
-    let mut bytes = Vec::with_capacity(ANSWER_BYTES_HINT);
-    serde_json::to_writer(&mut bytes, value).expect("an answer tree always serialises");
-    String::from_utf8(bytes).expect("serde_json writes UTF-8")
+    let mut text = String::with_capacity(ANSWER_BYTES_HINT);
+    object.write(&mut text);
+    text
+}
+
+impl Object {
+    fn write(&self, text: &mut String) {
+        text.push('{');
+        for (index, (key, value)) in self.0.iter().enumerate() {
+            if index > 0 {
+                text.push(',');
+            }
+            debug_assert!(is_plain(key), "key {key} needs escaping");
+            text.push('"');
+            text.push_str(key);
+            text.push_str("\":");
+            value.write(text);
+        }
+        text.push('}');
+    }
+}
+
+impl Json {
+    fn write(&self, text: &mut String) {
+        match self {
+            Json::Null => text.push_str("null"),
+            Json::Bool(value) => text.push_str(if *value { "true" } else { "false" }),
+            Json::Int(value) => text.push_str(itoa::Buffer::new().format(*value)),
+            Json::Str(value) if is_plain(value) => {
+                text.push('"');
+                text.push_str(value);
+                text.push('"');
+            }
+            Json::Str(value) => text.push_str(&serde_json::to_string(value.as_ref()).expect("a string serialises")),
+            Json::Array(items) => {
+                text.push('[');
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        text.push(',');
+                    }
+                    item.write(text);
+                }
+                text.push(']');
+            }
+            Json::Object(object) => object.write(text),
+            Json::Raw(value) => text.push_str(&serde_json::to_string(value).expect("a JSON value serialises")),
+        }
+    }
+}
+
+/// Whether serde_json would write the text as it is: no quote, backslash or control character.
+fn is_plain(text: &str) -> bool {
+    text.bytes().all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\')
 }
 
 /// The usual size of the largest answers.
@@ -180,5 +232,21 @@ mod tests {
             to_text(&outer),
             r#"{"zeta":"z/1","alpha":true,"none":null,"inner":{"b":2,"a":null,"_type":"V4/Inner"},"list":[1],"raw":{"x":[null],"y":1}}"#
         );
+    }
+
+    #[test]
+    fn writes_what_serde_json_writes() {
+        let mut inner = Object::new();
+        let inner = inner.with("quote", "a \"b\" \\ c\n\u{1}").with("n", -42i64).typed("V4/Inner");
+        let mut outer = Object::new();
+        let outer = outer
+            .with("text", String::from("é/ü ✓"))
+            .with("inner", inner)
+            .with("list", vec![Json::Null, Json::from(true), Json::from("x")])
+            .with("raw", Json::Raw(serde_json::json!({"k": "v\"", "n": [1.5, null]})))
+            .take();
+        let mut bytes = Vec::new();
+        serde_json::to_writer(&mut bytes, &outer).unwrap();
+        assert_eq!(to_text(&outer), String::from_utf8(bytes).unwrap());
     }
 }

@@ -358,6 +358,34 @@ on_both_backends! {
         assert_eq!(text(&again, "responseCode"), "24");
     }
 
+    async fn every_method_answers_the_same_over_soap_and_json(server) {
+        // Each method with nothing but the envelope: its first refusal (12 or 30 with
+        // errorFieldName, or its walletResponseCode), sealed, identical in both encodings.
+        for method in caisse_sips::registry::METHODS.iter() {
+            let path = format!("{}/{}", method.family.name, method.name);
+            let mut request = Map::new();
+            request.insert("merchantId".into(), json!(MERCHANT));
+            request.insert("keyVersion".into(), json!("1"));
+            request.insert("interfaceVersion".into(), json!(format!("{}2.53", method.family.prefix)));
+            let seal = seal(&Value::Object(request.clone()), MERCHANT_KEY);
+            request.insert("seal".into(), json!(seal));
+            let over_json = json_call(&server, &path, &request).await;
+            let (status, _, xml) = post_soap(&server, method.family.name, envelope(&path, &request)).await;
+            assert_eq!(status, 200, "{path}: {xml}");
+            let over_soap = read_output(&xml);
+            let code = |answer: &Map<String, Value>| {
+                answer.get("responseCode").or_else(|| answer.get("walletResponseCode")).cloned()
+            };
+            if code(&over_json) == Some(json!("00")) {
+                // A method with no required field (hostedFieldsInitialize) answers a fresh session.
+                assert_eq!(code(&over_soap), Some(json!("00")), "{path}: {over_soap:?}");
+            } else {
+                assert!(code(&over_json).is_some(), "{path}: {over_json:?}");
+                assert_eq!(over_soap, over_json, "{path}");
+            }
+        }
+    }
+
     async fn card_data_over_soap(server) {
         let path = "paymentMeanInfo/getCardData";
         let co_badged = soap(&server, path, json!({"cardNumber": CB_VISA})).await;

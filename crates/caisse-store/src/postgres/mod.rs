@@ -209,8 +209,16 @@ impl Store for PostgresStore {
             return Err(ApplyError::NotFound);
         };
         let (row_id, current) = sql::transaction_from_row(row)?;
-        // Dropping `locked` on any early return rolls it back and releases the row.
-        let transition = guarded(|| transition(&current))??;
+        // Dropping `locked` on an early return rolls it back, but without waiting: a refusal,
+        // the usual early return, is rolled back before it is answered, so that the row is
+        // free when the merchant's next call (or the batch, which skips locked rows) comes.
+        let transition = match guarded(|| transition(&current))? {
+            Ok(transition) => transition,
+            Err(refusal) => {
+                locked.rollback().await.map_err(pg_error)?;
+                return Err(refusal.into());
+            }
+        };
         let mut transition = rows::checked_transition(&current, transition)?;
         sql::update(&locked, row_id, &current, &transition.updated).await?;
         sql::insert_operation(&locked, &transition.operation).await?;

@@ -356,7 +356,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<(PaymentToken, Option<Pan>)>, StoreError> {
         let shop = shop.clone();
         let token_id = token_id.to_owned();
-        let found = self.readers.run(move |connection| read::token_with_card(connection, &shop, &token_id)).await?;
+        let found = self.readers.run_here(|connection| read::token_with_card(connection, &shop, &token_id)).await?;
         let Some((token, sealed)) = found else {
             return Ok(None);
         };

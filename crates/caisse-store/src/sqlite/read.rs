@@ -108,6 +108,24 @@ impl Readers {
         .map_err(|_| StoreError::Unavailable("sqlite read task failed".into()))?
     }
 
+    /// Runs `work` on a read connection right here, on the calling worker: for the point reads
+    /// of the hot path (a token and its vault entry by primary key), which in WAL mode never
+    /// wait for the writer and take microseconds, less than a hand-off to the blocking pool.
+    pub(super) async fn run_here<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let _permit =
+            self.permits.acquire().await.map_err(|_| StoreError::Unavailable("sqlite readers closed".into()))?;
+        let connection = match self.take_idle() {
+            Some(connection) => connection,
+            None => self.open()?,
+        };
+        let result = run_guarded(|| work(&connection));
+        self.give_back(connection);
+        result
+    }
+
     fn take_idle(&self) -> Option<Connection> {
         self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop()
     }
