@@ -18,12 +18,14 @@
 //! - `payment_form`: a hosted-page session (REST V4 formToken, Form API post).
 //! - `payment_token`: Sips hosted-fields payment tokens (single use) and sessions.
 //! - `notification`: instant payment notifications (IPN): the outbox and the shops' rules.
+//! - `form_settings`: a shop's Form API settings (keys, algorithm, warning e-mails).
 //! - `clock`: the system clock and a clock tests can move.
 
 pub mod bin_table;
 pub mod card;
 pub mod clock;
 pub mod command;
+pub mod form_settings;
 pub mod money;
 pub mod notification;
 pub mod operation;

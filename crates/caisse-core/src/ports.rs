@@ -354,6 +354,20 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<crate::notification::NotificationRules>, StoreError>;
     /// Sets (creates or replaces) a shop's rules; `NotFound` for an unknown shop.
     async fn set_notification_rules(&self, rules: &crate::notification::NotificationRules) -> Result<(), StoreError>;
+
+    // Form API
+    /// A shop's form settings (no key and HMAC-SHA-256 when never set); `None` for an unknown
+    /// shop.
+    async fn form_settings(&self, shop: &ShopId) -> Result<Option<crate::form_settings::FormSettings>, StoreError>;
+    /// Sets (creates or replaces) a shop's form settings; `NotFound` for an unknown shop.
+    async fn set_form_settings(&self, settings: &crate::form_settings::FormSettings) -> Result<(), StoreError>;
+    /// Reserves a form's `vads_trans_id` under its key, atomically: of concurrent reservations
+    /// of one key (by any process), exactly one is `Reserved`.
+    async fn reserve_form_trans_id(
+        &self,
+        key: &crate::form_settings::FormTransIdKey,
+        at: DateTime<Utc>,
+    ) -> Result<crate::form_settings::Reservation, StoreError>;
 }
 
 /// An authorisation request as the acquirer sees it.

@@ -7,8 +7,10 @@
 //! - `settings`: replay delays (`CAISSE_IPN_RETRY_DELAYS`), the data folder, timings.
 //! - `sender`: one HTTP attempt (form POST, no redirection followed, nothing of the body logged).
 //! - `mail`: the failure e-mail (French and English), over SMTP or into an `.eml` file.
+//! - `form_warning`: the warning e-mail of a refused payment form.
 //! - `notifier`: the loop: claim (leased), send, record, e-mail.
 
+pub mod form_warning;
 pub mod mail;
 pub mod notifier;
 pub mod sender;

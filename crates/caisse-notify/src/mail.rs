@@ -71,6 +71,29 @@ impl Mailer {
         recipients: &[String],
         mail: &FailureMail,
     ) -> Result<Sent, MailError> {
+        let name = format!("ipn-failure-{}-{}", notification.id, notification.attempts);
+        self.deliver(&name, notification.shop_id.as_str(), recipients, mail).await
+    }
+
+    /// Sends another e-mail (a refused form's warning…) the same way: `name` ends its `.eml`
+    /// file's name.
+    pub async fn send_mail(
+        &self,
+        name: &str,
+        shop: &str,
+        recipients: &[String],
+        mail: &FailureMail,
+    ) -> Result<Sent, MailError> {
+        self.deliver(name, shop, recipients, mail).await
+    }
+
+    async fn deliver(
+        &self,
+        name: &str,
+        shop: &str,
+        recipients: &[String],
+        mail: &FailureMail,
+    ) -> Result<Sent, MailError> {
         let mut builder = Message::builder().from(self.from.clone());
         let mut any = false;
         for recipient in recipients {
@@ -79,11 +102,7 @@ impl Mailer {
                     builder = builder.to(mailbox);
                     any = true;
                 }
-                Err(_) => tracing::warn!(
-                    notification = %notification.id,
-                    shop = %notification.shop_id.as_str(),
-                    "failure e-mail: skipping an address that is not one"
-                ),
+                Err(_) => tracing::warn!(mail = %name, %shop, "e-mail: skipping an address that is not one"),
             }
         }
         if !any {
@@ -103,18 +122,14 @@ impl Mailer {
                 smtp.send(message).await.map_err(|error| MailError::Smtp(error.to_string()))?;
                 Ok(Sent::Smtp)
             }
-            None => self.write(notification, &message.formatted()).await.map(Sent::File),
+            None => self.write(name, &message.formatted()).await.map(Sent::File),
         }
     }
 
-    /// `mail/<UTC time>-ipn-failure-<id>-<attempts>.eml`, written whole or not at all.
-    async fn write(&self, notification: &Notification, bytes: &[u8]) -> Result<PathBuf, MailError> {
-        let name = format!(
-            "{}-ipn-failure-{}-{}.eml",
-            chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"),
-            notification.id,
-            notification.attempts
-        );
+    /// `mail/<UTC time>-<name>.eml` (`ipn-failure-<id>-<attempts>`…), written whole or not
+    /// at all.
+    async fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, MailError> {
+        let name = format!("{}-{name}.eml", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"));
         let path = self.directory.join(&name);
         let partial = self.directory.join(format!(".{name}.partial"));
         let file_error = |error| MailError::File { path: path.clone(), error };

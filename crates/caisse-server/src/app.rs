@@ -13,6 +13,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::acs::router())
         .merge(soap::router())
         .merge(lyra::router())
+        .merge(crate::form::router())
         .with_state(state)
 }
 

@@ -16,6 +16,7 @@ pub mod acs;
 pub mod app;
 pub mod batch;
 pub mod config;
+pub mod form;
 pub mod hosted_fields;
 pub mod lyra;
 pub mod serve;

@@ -31,7 +31,10 @@ pub async fn build_state(settings: &Settings, clock: Arc<dyn Clock>) -> Result<A
     .map_err(|error| ServeError::VaultKey(error.to_string()))?;
     let store = caisse_store::open(&settings.database_url, vault_key).await?;
     let payments = Payments::new(store, Arc::new(SimulatedAcquirer::new()), clock);
-    Ok(AppState::new(payments).with_public_url(settings.public_url.clone()))
+    let mail = notify_settings(settings);
+    let mailer = caisse_notify::mail::Mailer::new(mail.smtp_url.as_deref(), mail.data_dir, &mail.mail_from)
+        .map_err(|error| ServeError::Notifier(error.to_string()))?;
+    Ok(AppState::new(payments).with_public_url(settings.public_url.clone()).with_mailer(mailer))
 }
 
 /// Serves until `shutdown` completes, then stops accepting and lets in-flight requests finish

@@ -39,6 +39,7 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "notifications",
         step: Step::Sql(include_str!("../migrations/sqlite/0008_notifications.sql")),
     },
+    Migration { version: 9, name: "form_api", step: Step::Sql(include_str!("../migrations/sqlite/0009_form_api.sql")) },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -61,6 +62,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 8,
         name: "notifications",
         step: Step::Sql(include_str!("../migrations/postgres/0008_notifications.sql")),
+    },
+    Migration {
+        version: 9,
+        name: "form_api",
+        step: Step::Sql(include_str!("../migrations/postgres/0009_form_api.sql")),
     },
 ];
 

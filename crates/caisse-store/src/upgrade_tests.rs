@@ -49,7 +49,9 @@ async fn check_upgraded(store: &dyn Store) {
     assert_eq!((old.parent_id, old.token_id, old.subscription_id), (None, None, None));
     assert_eq!(old.authorisation.network_transaction_id, None);
     assert!(store.lyra_credentials(&ShopId("69876357".into())).await.unwrap().is_some());
-    assert_eq!(store.list_shops().await.unwrap().len(), 8);
+    // 6 Sips, 2 REST V4, and the Form API example shop of migration 9 with its key.
+    assert_eq!(store.list_shops().await.unwrap().len(), 9);
+    assert!(store.form_settings(&ShopId("12345678".into())).await.unwrap().unwrap().test_key.is_some());
 }
 
 #[tokio::test]

@@ -36,6 +36,9 @@ pub enum ShopCommand {
     },
     /// Show or set a Sogecommerce shop's instant payment notification (IPN) rules.
     NotificationRules(crate::notification::RulesArgs),
+    /// Show or set a Sogecommerce shop's Form API settings (keys, signature algorithm,
+    /// warning e-mail addresses).
+    FormSettings(crate::form_settings::FormSettingsArgs),
     /// Set a shop's Sogecommerce REST V4 credentials: what is given replaces, what is not
     /// keeps its current value (or gets a generated one if the shop has none yet).
     LyraCredentials {
@@ -159,6 +162,7 @@ pub async fn shop(settings: &Settings, command: ShopCommand) -> anyhow::Result<(
             println!("merchantId {id}\nkeyVersion {}\nsecretKey  {}", added.version, added.secret);
         }
         ShopCommand::NotificationRules(args) => crate::notification::rules(settings, args).await?,
+        ShopCommand::FormSettings(args) => crate::form_settings::form_settings(settings, args).await?,
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! same database (shops, keys, the capture batch, SEPA mandates) while it runs or not.
 
 mod admin;
+mod form_settings;
 mod mandate;
 mod notification;
 

@@ -18,6 +18,7 @@ use crate::transaction::{
 };
 use std::sync::Arc;
 
+mod form;
 mod orders;
 pub mod payment_tokens;
 mod sepa;

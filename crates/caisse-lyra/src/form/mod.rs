@@ -9,10 +9,12 @@
 //! - `post`: the posted pairs, the shop they name and the signature check ([`FormPost`]).
 //! - `request`, `rules`, `types`: the checked, typed [`PaymentRequest`].
 //! - `trans_id`: the key that keeps `vads_trans_id` unique per shop per UTC day.
+//! - `check`: the whole check of a posted form against the shop's settings and the store.
 //! - `error`, `error_page`: [`FormError`] and the page a refused form shows.
 //!
 //! The order of the steps is in `post`'s documentation.
 
+mod check;
 mod dictionary;
 mod error;
 mod error_page;
@@ -27,6 +29,7 @@ mod types;
 #[cfg(test)]
 mod tests;
 
+pub use check::{CheckError, Refused, algorithm_of, check_form};
 pub use dictionary::{CPAY_CARD, FIELDS, Family, FieldSpec, Format, Presence, lookup};
 pub use error::{FormError, FormErrorCode};
 pub use error_page::{page_language, render_error_page};

@@ -430,6 +430,26 @@ impl Store for MemoryStore {
         Err(not_for_sips())
     }
 
+    // Form API
+    async fn form_settings(
+        &self,
+        _shop: &ShopId,
+    ) -> Result<Option<caisse_core::form_settings::FormSettings>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn set_form_settings(&self, _settings: &caisse_core::form_settings::FormSettings) -> Result<(), StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn reserve_form_trans_id(
+        &self,
+        _key: &caisse_core::form_settings::FormTransIdKey,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<caisse_core::form_settings::Reservation, StoreError> {
+        Err(not_for_sips())
+    }
+
     // 3-D Secure: driven end to end by caisse-server's office_3ds tests on the real stores.
     fn three_ds_message_key(&self) -> Vec<u8> {
         b"fake 3-D Secure key".to_vec()

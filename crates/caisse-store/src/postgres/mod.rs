@@ -3,6 +3,7 @@
 //! database: two of them never refund the same money twice, and their capture batches skip
 //! each other's rows (`SKIP LOCKED`).
 
+mod form;
 pub(crate) mod migrate;
 mod notifications;
 mod payment_tokens;
@@ -604,6 +605,26 @@ impl Store for PostgresStore {
         rules: &caisse_core::notification::NotificationRules,
     ) -> Result<(), StoreError> {
         notifications::set_rules(self, rules).await
+    }
+
+    // Form API
+    async fn form_settings(
+        &self,
+        shop: &ShopId,
+    ) -> Result<Option<caisse_core::form_settings::FormSettings>, StoreError> {
+        form::settings(self, shop).await
+    }
+
+    async fn set_form_settings(&self, settings: &caisse_core::form_settings::FormSettings) -> Result<(), StoreError> {
+        form::set_settings(self, settings).await
+    }
+
+    async fn reserve_form_trans_id(
+        &self,
+        key: &caisse_core::form_settings::FormTransIdKey,
+        at: DateTime<Utc>,
+    ) -> Result<caisse_core::form_settings::Reservation, StoreError> {
+        form::reserve(self, key, at).await
     }
 
     // 3-D Secure

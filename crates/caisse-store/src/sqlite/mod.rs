@@ -4,12 +4,15 @@
 //! go to a small pool of read-only connections, which WAL lets run beside the writer (`read`).
 
 mod checkpoint;
+mod form;
 mod notifications;
 mod payment_tokens;
 mod read;
 mod three_ds;
 mod wallets;
 mod writer;
+
+pub(crate) use form::decode as form_decode;
 
 use crate::migrations::{self, Step};
 use crate::rows::{self, guarded};
@@ -589,6 +592,26 @@ impl Store for SqliteStore {
         rules: &caisse_core::notification::NotificationRules,
     ) -> Result<(), StoreError> {
         notifications::set_rules(self, rules).await
+    }
+
+    // Form API
+    async fn form_settings(
+        &self,
+        shop: &ShopId,
+    ) -> Result<Option<caisse_core::form_settings::FormSettings>, StoreError> {
+        form::settings(self, shop).await
+    }
+
+    async fn set_form_settings(&self, settings: &caisse_core::form_settings::FormSettings) -> Result<(), StoreError> {
+        form::set_settings(self, settings).await
+    }
+
+    async fn reserve_form_trans_id(
+        &self,
+        key: &caisse_core::form_settings::FormTransIdKey,
+        at: DateTime<Utc>,
+    ) -> Result<caisse_core::form_settings::Reservation, StoreError> {
+        form::reserve(self, key, at).await
     }
 
     // 3-D Secure

@@ -27,6 +27,7 @@ pub const OTHER_SHOP: &str = "002001000000001";
 pub const UNKNOWN_SHOP: &str = "999999999999999";
 pub const EUR: Currency = Currency::EUR;
 
+pub use crate::form::*;
 pub use crate::lyra::*;
 pub use crate::notifications::*;
 pub use crate::payment_tokens::*;
@@ -47,8 +48,8 @@ pub async fn seeded_shops_and_keys(db: &Db) {
         assert_eq!(seeded.keys, vec![expected], "{id}");
     }
     let listed = store.list_shops().await.unwrap();
-    // The Lyra test shops are listed too, without Sips keys.
-    let mut expected_ids: Vec<&str> = SEEDED.iter().map(|(id, _)| *id).chain(LYRA_SEEDED).collect();
+    // The Lyra test shops (REST V4, Form API) are listed too, without Sips keys.
+    let mut expected_ids: Vec<&str> = SEEDED.iter().map(|(id, _)| *id).chain(LYRA_SEEDED).chain([FORM_SHOP]).collect();
     expected_ids.sort_unstable();
     let listed_ids: Vec<&str> = listed.iter().map(|shop| shop.id.as_str()).collect();
     assert_eq!(listed_ids, expected_ids);
@@ -76,7 +77,7 @@ pub async fn create_shop_once(db: &Db) {
     assert_eq!(store.shop(&new.id).await.unwrap().as_ref(), Some(&new));
     let seeded = store.shop(&shop(SHOP)).await.unwrap().unwrap();
     assert!(matches!(store.create_shop(&seeded).await, Err(StoreError::AlreadyExists)));
-    assert_eq!(store.list_shops().await.unwrap().len(), SEEDED.len() + LYRA_SEEDED.len() + 1);
+    assert_eq!(store.list_shops().await.unwrap().len(), SEEDED.len() + LYRA_SEEDED.len() + 2);
 }
 
 pub async fn add_key_gives_the_next_version(db: &Db) {

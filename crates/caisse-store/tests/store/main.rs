@@ -3,6 +3,7 @@
 //! database of its own.
 
 mod cases;
+mod form;
 mod harness;
 mod lyra;
 mod notifications;
@@ -90,4 +91,7 @@ on_both_backends!(
     three_ds_completes_both_or_neither,
     three_ds_authorises_with_the_pares,
     concurrent_pares_spends_one_wins,
+    form_settings_are_seeded_and_set,
+    trans_ids_are_reserved_once_per_day_whatever_the_case,
+    concurrent_reservations_of_one_trans_id_one_wins,
 );

@@ -66,7 +66,7 @@ async fn postgres_schema_from_the_url() {
     let schema = db.schema().unwrap().to_owned();
     let url = format!("{}?options=-csearch_path%3D{schema}", db.url());
     let store = caisse_store::open(&url, VaultKey::generate()).await.unwrap();
-    assert_eq!(store.list_shops().await.unwrap().len(), 8);
+    assert_eq!(store.list_shops().await.unwrap().len(), 9, "6 Sips, 2 REST V4, the Form API example shop");
     let (transaction, operation, card) =
         new_transaction("011223344550000", "URL", TransactionStatus::Captured, 100, at());
     store.insert_transaction(transaction, operation, card).await.unwrap();
@@ -83,6 +83,8 @@ async fn postgres_schema_from_the_url() {
         [
             "card_payment_tokens",
             "cards",
+            "form_settings",
+            "form_trans_ids",
             "lyra_credentials",
             "notification_rules",
             "notifications",
