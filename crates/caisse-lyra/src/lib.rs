@@ -18,6 +18,7 @@ pub mod error;
 mod fields;
 pub mod form;
 mod json;
+pub mod kr;
 mod objects;
 pub mod registry;
 mod rest;

@@ -8,6 +8,8 @@
 //! - `format`: whether a value fits a dictionary format.
 //! - `post`: the posted pairs, the shop they name and the signature check ([`FormPost`]).
 //! - `request`, `rules`, `types`: the checked, typed [`PaymentRequest`].
+//! - `result`: what the page decided ([`FormOutcome`]) as the signed result fields of the
+//!   return and the IPN.
 //! - `trans_id`: the key that keeps `vads_trans_id` unique per shop per UTC day.
 //! - `check`: the whole check of a posted form against the shop's settings and the store.
 //! - `error`, `error_page`: [`FormError`] and the page a refused form shows.
@@ -21,6 +23,7 @@ mod error_page;
 mod format;
 mod post;
 mod request;
+mod result;
 mod rules;
 mod signature;
 mod trans_id;
@@ -35,6 +38,10 @@ pub use error::{FormError, FormErrorCode};
 pub use error_page::{page_language, render_error_page};
 pub use post::{FormPost, SIGNATURE};
 pub use request::{OrderDetails, PaymentRequest, ReturnSettings, SubscriptionRequest};
+pub use result::{
+    Abandonment, Decision, FormOutcome, PAYMENT_ERROR_SESSION_EXPIRED, ResultPurpose, ThreeDsResult, UrlCheckSrc,
+    result_fields, sign_result, trans_status,
+};
 pub use rules::{TRANS_DATE_MAX_AGE, TRANS_DATE_MAX_AHEAD};
 pub use signature::{SignatureAlgorithm, sign, signing_string, verify};
 pub use trans_id::{TransIdKey, trans_id_key};

@@ -11,7 +11,7 @@ use crate::objects::payment::payment;
 use crate::services::Context;
 use crate::services::common::{load_token, order};
 use crate::services::create_payment::open_form;
-use caisse_core::command::{CardInput, CreateToken};
+use crate::services::create_token::token_command;
 use caisse_core::payment_form::FormPurpose;
 use caisse_core::{Amount, Currency};
 
@@ -27,14 +27,7 @@ pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Object
     let Some(card) = payment_form_card(fields)? else {
         return open_form(context, fields, FormPurpose::Register, Amount::ZERO, currency).await;
     };
-    let command = CreateToken {
-        shop_id: context.shop_id.clone(),
-        card: CardInput { pan: card.pan, expiry: card.expiry, csc: card.security_code, brand_choice: None },
-        currency,
-        customer,
-        order,
-        mode: context.mode,
-    };
+    let command = token_command(context, card, currency, customer, order);
     let renewed = context.payments.update_token_card(&token_id, command).await.map_err(error::of_token)?;
     Ok(payment(&View::fresh(&renewed.verification.transaction), context.now))
 }
