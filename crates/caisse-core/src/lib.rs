@@ -16,6 +16,7 @@
 //! - `subscription`: recurring payments by token on an RFC 5545 rule.
 //! - `three_ds`: 3-D Secure by redirection: the authentication, its transitions, PaReq/PaRes.
 //! - `payment_form`: a hosted-page session (REST V4 formToken, Form API post).
+//! - `payment_session`: a Form API hosted payment page session, paid at most once.
 //! - `payment_token`: Sips hosted-fields payment tokens (single use) and sessions.
 //! - `notification`: instant payment notifications (IPN): the outbox and the shops' rules.
 //! - `form_settings`: a shop's Form API settings (keys, algorithm, warning e-mails).
@@ -30,6 +31,7 @@ pub mod money;
 pub mod notification;
 pub mod operation;
 pub mod payment_form;
+pub mod payment_session;
 pub mod payment_token;
 pub mod payments;
 pub mod ports;

@@ -368,6 +368,33 @@ pub trait Store: Send + Sync + 'static {
         key: &crate::form_settings::FormTransIdKey,
         at: DateTime<Utc>,
     ) -> Result<crate::form_settings::Reservation, StoreError>;
+
+    // Hosted payment page sessions
+    async fn insert_payment_session(&self, session: &crate::payment_session::PaymentSession) -> Result<(), StoreError>;
+    async fn payment_session(&self, id: &str) -> Result<Option<crate::payment_session::PaymentSession>, StoreError>;
+    /// Marks an open session abandoned at `at`; `false` if it was not open (or unknown).
+    async fn abandon_payment_session(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Inserts a transaction, its operation, its card and its notifications and marks the
+    /// session paid by it, in one database transaction, only if the session is still open:
+    /// of two payments of one session (by any process), at most one is written.
+    async fn pay_payment_session(
+        &self,
+        session_id: &str,
+        transaction: Transaction,
+        operation: Operation,
+        card: Option<NewCard>,
+        notifications: Vec<crate::notification::Notification>,
+    ) -> Result<Transaction, SessionPayError>;
+}
+
+/// Why a hosted page session could not be paid.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionPayError {
+    /// The session is unknown, already paid or abandoned: nothing was written.
+    #[error("payment session not open")]
+    NotOpen,
+    #[error(transparent)]
+    Insert(#[from] InsertError),
 }
 
 /// An authorisation request as the acquirer sees it.

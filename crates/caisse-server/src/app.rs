@@ -14,6 +14,7 @@ pub fn app(state: AppState) -> Router {
         .merge(soap::router())
         .merge(lyra::router())
         .merge(crate::form::router())
+        .merge(crate::hosted_page::router())
         .with_state(state)
 }
 

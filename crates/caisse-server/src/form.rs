@@ -30,7 +30,8 @@ async fn vads_payment(State(state): State<AppState>, body: Body) -> Response {
             .into_response();
     };
     let pairs = pairs_of(&bytes);
-    match check_form(&state.payments, pairs).await {
+    match check_form(&state.payments, pairs.clone()).await {
+        Ok(request) if crate::hosted_page::takes(&request) => crate::hosted_page::open(&state, &request, pairs).await,
         Ok(request) => html(payment_page(&request)).into_response(),
         Err(CheckError::Refused(refused)) => {
             tracing::info!(error = %refused.error, shop = ?refused.shop, "payment form refused");
@@ -82,8 +83,8 @@ fn send_warning(state: &AppState, refused: Refused) {
     });
 }
 
-/// The checked form's page. The card entry page comes with the hosted payment page; until
-/// then this says what was accepted, and nothing is recorded but the `vads_trans_id`.
+/// The checked form's page for what the hosted page does not take yet (page actions other than
+/// a payment): it says what was accepted, and nothing is recorded but the `vads_trans_id`.
 fn payment_page(request: &PaymentRequest) -> String {
     let amount = match request.currency {
         Some(currency) => {

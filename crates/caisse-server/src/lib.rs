@@ -18,6 +18,7 @@ pub mod batch;
 pub mod config;
 pub mod form;
 pub mod hosted_fields;
+pub mod hosted_page;
 pub mod lyra;
 pub mod serve;
 pub mod sips;

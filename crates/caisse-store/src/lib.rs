@@ -15,6 +15,7 @@
 mod location;
 mod migrations;
 mod notification_rows;
+mod payment_session_rows;
 mod payment_token_rows;
 mod postgres;
 mod rows;

@@ -40,6 +40,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         step: Step::Sql(include_str!("../migrations/sqlite/0008_notifications.sql")),
     },
     Migration { version: 9, name: "form_api", step: Step::Sql(include_str!("../migrations/sqlite/0009_form_api.sql")) },
+    Migration {
+        version: 10,
+        name: "payment_sessions",
+        step: Step::Sql(include_str!("../migrations/sqlite/0010_payment_sessions.sql")),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -67,6 +72,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 9,
         name: "form_api",
         step: Step::Sql(include_str!("../migrations/postgres/0009_form_api.sql")),
+    },
+    Migration {
+        version: 10,
+        name: "payment_sessions",
+        step: Step::Sql(include_str!("../migrations/postgres/0010_payment_sessions.sql")),
     },
 ];
 

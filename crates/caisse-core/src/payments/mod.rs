@@ -19,6 +19,7 @@ use crate::transaction::{
 use std::sync::Arc;
 
 mod form;
+mod hosted;
 mod orders;
 pub mod payment_tokens;
 mod sepa;
@@ -27,6 +28,7 @@ mod three_ds;
 mod tokens;
 pub mod wallets;
 
+pub use hosted::SessionError;
 pub use subscriptions::{InstallmentReport, SubscriptionError};
 pub use three_ds::{AcsSession, Enrollment, ThreeDsError, ThreeDsField, ValidateAuthentication, Validated};
 pub use tokens::{Registered, TokenError};

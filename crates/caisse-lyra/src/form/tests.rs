@@ -81,7 +81,7 @@ fn a_plain_payment_form() {
     assert_eq!(request.capture_delay, None);
     assert_eq!(request.validation_mode, None);
     assert!(request.payment_cards.is_empty());
-    assert_eq!(request.returns.return_mode, ReturnMode::None);
+    assert_eq!(request.returns.return_mode, ReturnMode::Get);
     assert!(!request.is_cpay());
     assert_eq!(request.echo.len(), 10);
 }

@@ -161,13 +161,13 @@ impl ValidationMode {
     }
 }
 
-/// `vads_return_mode`: how results go back with the buyer. Absent means `None`: the return URL
-/// is reached with no parameter.
+/// `vads_return_mode`: how results go back with the buyer. Absent means `Get` (PROTOCOLS.md §4:
+/// the fields in a percent-encoded query string); `None`: the return URL with no parameter.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ReturnMode {
+    #[default]
     Get,
     Post,
-    #[default]
     None,
 }
 

@@ -450,6 +450,36 @@ impl Store for MemoryStore {
         Err(not_for_sips())
     }
 
+    // Hosted payment page sessions: a Form API feature.
+    async fn insert_payment_session(
+        &self,
+        _session: &caisse_core::payment_session::PaymentSession,
+    ) -> Result<(), StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn payment_session(
+        &self,
+        _id: &str,
+    ) -> Result<Option<caisse_core::payment_session::PaymentSession>, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn abandon_payment_session(&self, _id: &str, _at: DateTime<Utc>) -> Result<bool, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn pay_payment_session(
+        &self,
+        _session_id: &str,
+        _transaction: Transaction,
+        _operation: Operation,
+        _card: Option<NewCard>,
+        _notifications: Vec<caisse_core::notification::Notification>,
+    ) -> Result<Transaction, caisse_core::ports::SessionPayError> {
+        Err(caisse_core::ports::SessionPayError::Insert(not_for_sips().into()))
+    }
+
     // 3-D Secure: driven end to end by caisse-server's office_3ds tests on the real stores.
     fn three_ds_message_key(&self) -> Vec<u8> {
         b"fake 3-D Secure key".to_vec()

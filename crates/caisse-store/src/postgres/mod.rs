@@ -6,6 +6,7 @@
 mod form;
 pub(crate) mod migrate;
 mod notifications;
+mod payment_sessions;
 mod payment_tokens;
 mod sql;
 mod three_ds;
@@ -625,6 +626,36 @@ impl Store for PostgresStore {
         at: DateTime<Utc>,
     ) -> Result<caisse_core::form_settings::Reservation, StoreError> {
         form::reserve(self, key, at).await
+    }
+
+    // Hosted payment page sessions
+    async fn insert_payment_session(
+        &self,
+        session: &caisse_core::payment_session::PaymentSession,
+    ) -> Result<(), StoreError> {
+        payment_sessions::insert(self, session).await
+    }
+
+    async fn payment_session(
+        &self,
+        id: &str,
+    ) -> Result<Option<caisse_core::payment_session::PaymentSession>, StoreError> {
+        payment_sessions::one(self, id).await
+    }
+
+    async fn abandon_payment_session(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        payment_sessions::abandon(self, id, at).await
+    }
+
+    async fn pay_payment_session(
+        &self,
+        session_id: &str,
+        transaction: Transaction,
+        operation: Operation,
+        card: Option<NewCard>,
+        notifications: Vec<caisse_core::notification::Notification>,
+    ) -> Result<Transaction, caisse_core::ports::SessionPayError> {
+        payment_sessions::pay(self, session_id, transaction, operation, card, notifications).await
     }
 
     // 3-D Secure

@@ -51,7 +51,7 @@ pub(super) async fn insert_with_transaction(
     Ok(transaction)
 }
 
-async fn insert_row(client: &impl GenericClient, notification: &Notification) -> Result<(), StoreError> {
+pub(super) async fn insert_row(client: &impl GenericClient, notification: &Notification) -> Result<(), StoreError> {
     let notification = notification_rows::as_stored(notification);
     let body = notification_rows::body_json(&notification.body)?;
     let statement = client.prepare_cached(INSERT).await.map_err(pg_error)?;

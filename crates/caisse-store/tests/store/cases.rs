@@ -30,6 +30,7 @@ pub const EUR: Currency = Currency::EUR;
 pub use crate::form::*;
 pub use crate::lyra::*;
 pub use crate::notifications::*;
+pub use crate::payment_sessions::*;
 pub use crate::payment_tokens::*;
 pub use crate::three_ds::*;
 pub use crate::wallets::*;

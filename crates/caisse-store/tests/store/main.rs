@@ -7,6 +7,7 @@ mod form;
 mod harness;
 mod lyra;
 mod notifications;
+mod payment_sessions;
 mod payment_tokens;
 mod single;
 mod three_ds;
@@ -94,4 +95,7 @@ on_both_backends!(
     form_settings_are_seeded_and_set,
     trans_ids_are_reserved_once_per_day_whatever_the_case,
     concurrent_reservations_of_one_trans_id_one_wins,
+    payment_sessions_round_trip_and_abandon_once,
+    a_session_pays_once_with_its_notifications,
+    concurrent_payments_of_one_session_one_wins,
 );

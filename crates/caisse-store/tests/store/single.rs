@@ -90,6 +90,7 @@ async fn postgres_schema_from_the_url() {
             "notifications",
             "operations",
             "payment_forms",
+            "payment_sessions",
             "schema_migrations",
             "shops",
             "sips_keys",

@@ -23,6 +23,8 @@ pub(in crate::sqlite) struct InsertJob {
     /// `rows::details_json` of the transaction, computed by the caller.
     details: String,
     notifications: Vec<NotificationRow>,
+    /// A hosted page session this payment finishes: (id, finished_at text).
+    session: Option<(String, String)>,
     reply: Reply<Transaction, InsertError>,
 }
 
@@ -33,12 +35,18 @@ struct Inserted {
 
 impl InsertJob {
     pub(super) fn run(self, connection: &Connection, group: &mut Group) -> Box<dyn AnyDone> {
-        let InsertJob { transaction, operation, card, details, notifications, reply } = self;
+        let InsertJob { transaction, operation, card, details, notifications, session, reply } = self;
         let result = savepoint(connection, group, |group| {
+            if let Some((id, _)) = &session {
+                crate::sqlite::payment_sessions::check_open(connection, id)?;
+            }
             let mut wrote = false;
             let stored = insert(connection, group, &mut wrote, transaction, operation, card, &details)?;
             for row in &notifications {
                 crate::sqlite::notifications::insert_row(connection, &row.notification, &row.body)?;
+            }
+            if let Some((id, finished_at)) = &session {
+                crate::sqlite::payment_sessions::mark_paid(connection, id, stored.id.as_str(), finished_at)?;
             }
             Ok(stored)
         });
@@ -74,7 +82,40 @@ impl Writer {
         notifications: Vec<NotificationRow>,
     ) -> Result<Transaction, InsertError> {
         self.submit(|reply| {
-            Job::InsertWithNotifications(InsertJob { transaction, operation, card, details, notifications, reply })
+            Job::InsertWithNotifications(InsertJob {
+                transaction,
+                operation,
+                card,
+                details,
+                notifications,
+                session: None,
+                reply,
+            })
+        })
+        .await
+    }
+
+    /// As `insert_with_notifications`, finishing the open session `session` (id, finished_at)
+    /// in the same savepoint.
+    pub(in crate::sqlite) async fn insert_paying_session(
+        &self,
+        transaction: Transaction,
+        operation: Operation,
+        card: Option<SealedCard>,
+        details: String,
+        notifications: Vec<NotificationRow>,
+        session: (String, String),
+    ) -> Result<Transaction, InsertError> {
+        self.submit(|reply| {
+            Job::InsertWithNotifications(InsertJob {
+                transaction,
+                operation,
+                card,
+                details,
+                notifications,
+                session: Some(session),
+                reply,
+            })
         })
         .await
     }

@@ -1,0 +1,127 @@
+//! Hosted payment page sessions on PostgreSQL. A payment locks its session row (`FOR
+//! UPDATE`) in the database transaction that inserts it: of two payments of one session, the
+//! second waits, then sees it paid and writes nothing.
+
+use super::sql::{self, get};
+use super::{PostgresStore, pg_error, write_error};
+use crate::payment_session_rows::{SessionRow, payment_json};
+use crate::rows;
+use caisse_core::notification::Notification;
+use caisse_core::operation::Operation;
+use caisse_core::payment_session::PaymentSession;
+use caisse_core::ports::{InsertError, NewCard, SessionPayError, StoreError};
+use caisse_core::transaction::Transaction;
+use chrono::{DateTime, Utc};
+
+pub(super) async fn insert(store: &PostgresStore, session: &PaymentSession) -> Result<(), StoreError> {
+    let payment = payment_json(session)?;
+    let client = store.client().await?;
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO payment_sessions (id, shop_id, mode, payment, request, created_at, expires_at, status, \
+             transaction_id, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL)",
+        )
+        .await
+        .map_err(pg_error)?;
+    client
+        .execute(
+            &statement,
+            &[
+                &session.id,
+                &session.shop_id.as_str(),
+                &session.mode.as_str(),
+                &payment,
+                &session.request,
+                &session.created_at,
+                &session.expires_at,
+                &session.status.as_str(),
+            ],
+        )
+        .await
+        .map_err(write_error)?;
+    Ok(())
+}
+
+pub(super) async fn one(store: &PostgresStore, id: &str) -> Result<Option<PaymentSession>, StoreError> {
+    let client = store.client().await?;
+    let statement = client
+        .prepare_cached(
+            "SELECT id, shop_id, mode, payment, request, created_at, expires_at, status, transaction_id \
+             FROM payment_sessions WHERE id = $1",
+        )
+        .await
+        .map_err(pg_error)?;
+    let Some(row) = client.query_opt(&statement, &[&id]).await.map_err(pg_error)? else {
+        return Ok(None);
+    };
+    SessionRow {
+        id: get(&row, 0)?,
+        shop_id: get(&row, 1)?,
+        mode: get(&row, 2)?,
+        payment: get(&row, 3)?,
+        request: get(&row, 4)?,
+        created_at: get(&row, 5)?,
+        expires_at: get(&row, 6)?,
+        status: get(&row, 7)?,
+        transaction_id: get(&row, 8)?,
+    }
+    .decode()
+    .map(Some)
+}
+
+pub(super) async fn abandon(store: &PostgresStore, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+    let client = store.client().await?;
+    let statement = client
+        .prepare_cached(
+            "UPDATE payment_sessions SET status = 'ABANDONED', finished_at = $2 WHERE id = $1 AND status = 'OPEN'",
+        )
+        .await
+        .map_err(pg_error)?;
+    Ok(client.execute(&statement, &[&id, &at]).await.map_err(pg_error)? == 1)
+}
+
+pub(super) async fn pay(
+    store: &PostgresStore,
+    session_id: &str,
+    transaction: Transaction,
+    operation: Operation,
+    card: Option<NewCard>,
+    notifications: Vec<Notification>,
+) -> Result<Transaction, SessionPayError> {
+    let insert = |error: StoreError| SessionPayError::Insert(InsertError::Store(error));
+    let details = rows::details_json(&transaction).map_err(insert)?;
+    let (mut transaction, operation) = rows::checked_new(transaction, operation).map_err(insert)?;
+    let sealed = match &card {
+        Some(card) => Some(store.vault.seal(&card.summary.card_id, &card.pan).map_err(insert)?),
+        None => None,
+    };
+    let mut client = store.client().await.map_err(insert)?;
+    let writing = client.transaction().await.map_err(|error| insert(pg_error(error)))?;
+    let status: Option<String> = writing
+        .query_opt("SELECT status FROM payment_sessions WHERE id = $1 FOR UPDATE", &[&session_id])
+        .await
+        .map_err(|error| insert(pg_error(error)))?
+        .map(|row| get::<String>(&row, 0))
+        .transpose()
+        .map_err(insert)?;
+    if status.as_deref() != Some("OPEN") {
+        return Err(SessionPayError::NotOpen);
+    }
+    let card = card.as_ref().zip(sealed.as_ref());
+    let s10 = sql::insert_transaction(&writing, &transaction, &operation, &details, card).await?;
+    transaction.s10_transaction_id =
+        u32::try_from(s10).map_err(|_| insert(StoreError::Corrupt(format!("s10_transaction_id {s10}"))))?;
+    for notification in &notifications {
+        super::notifications::insert_row(&writing, notification).await.map_err(insert)?;
+    }
+    writing
+        .execute(
+            "UPDATE payment_sessions SET status = 'PAID', transaction_id = $2, finished_at = $3 WHERE id = $1",
+            &[&session_id, &transaction.id.as_str(), &transaction.created_at],
+        )
+        .await
+        .map_err(|error| insert(pg_error(error)))?;
+    // Dropping `writing` on any early return rolls everything back, the session included.
+    writing.commit().await.map_err(|error| insert(pg_error(error)))?;
+    Ok(transaction)
+}
