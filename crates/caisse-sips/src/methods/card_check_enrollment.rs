@@ -6,16 +6,10 @@
 use crate::answer::Answer;
 use crate::fields::Fields;
 use crate::methods::Context;
-use crate::methods::common::{CardSource, SIPS_MODE, card_source, failure, order_details};
+use crate::methods::common::{CardPayment, card_payment, failure};
 use crate::methods::payment_token_generate::token_failure;
 use crate::response_code::ResponseCode;
-use caisse_core::CaptureMode;
-use caisse_core::command::Authorise;
 use caisse_core::payments::Enrollment;
-use caisse_core::payments::payment_tokens::PayWithPaymentToken;
-
-const DEFAULT_CAPTURE_MODE: CaptureMode = CaptureMode::AuthorCapture;
-const DEFAULT_CAPTURE_DAY: u8 = 0;
 
 /// redirectionStatusCode: 00 = redirect the holder to redirectionUrl.
 const REDIRECT: &str = "00";
@@ -28,46 +22,12 @@ const ACS_PATH: &str = "/acs/authenticate";
 const PUBLIC_URL_FALLBACK: &str = "http://localhost";
 
 pub async fn handle(context: &Context<'_>, fields: &Fields<'_>) -> Result<Answer, Answer> {
-    let amount = fields.amount("amount")?;
-    let currency = fields.currency()?;
-    let reference = fields.required_reference("transactionReference")?;
-    let source = card_source(fields)?;
-    let capture_day = fields.capture_day()?.unwrap_or(DEFAULT_CAPTURE_DAY);
-    let capture_mode = fields.capture_mode()?.unwrap_or(DEFAULT_CAPTURE_MODE);
-    let order = order_details(fields)?;
-    let shop_id = context.shop_id.clone();
-    let enrollment = match source {
-        CardSource::Card(card) => context
-            .payments
-            .check_enrollment(Authorise {
-                shop_id,
-                reference,
-                amount,
-                currency,
-                capture_mode,
-                capture_day,
-                card,
-                order,
-                mode: SIPS_MODE,
-            })
-            .await
-            .map_err(failure)?,
+    let enrollment = match card_payment(context, fields)? {
+        CardPayment::Card(command) => context.payments.check_enrollment(command).await.map_err(failure)?,
         // The hosted-fields token is spent with the waiting transaction.
-        CardSource::PaymentToken(payment_token) => context
-            .payments
-            .check_enrollment_with_payment_token(PayWithPaymentToken {
-                shop_id,
-                reference,
-                amount,
-                currency,
-                capture_mode,
-                capture_day,
-                payment_token,
-                order,
-                mode: SIPS_MODE,
-            })
-            .await
-            .map_err(token_failure)?,
+        CardPayment::PaymentToken(command) => {
+            context.payments.check_enrollment_with_payment_token(command).await.map_err(token_failure)?
+        }
     };
     Ok(enrollment_answer(context, &enrollment))
 }

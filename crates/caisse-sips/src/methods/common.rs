@@ -11,8 +11,10 @@ use crate::fields::{
 };
 use crate::methods::Context;
 use crate::response_code::{self, ResponseCode};
+use caisse_core::CaptureMode;
 use caisse_core::card::CardSummary;
-use caisse_core::command::{CardInput, CashOperation};
+use caisse_core::command::{Authorise, CardInput, CashOperation};
+use caisse_core::payments::payment_tokens::PayWithPaymentToken;
 use caisse_core::payments::{Authorised, PaymentError};
 use caisse_core::transaction::{OrderDetails, Transition};
 use caisse_core::{Amount, Transaction};
@@ -83,6 +85,53 @@ pub fn card_source(fields: &Fields<'_>) -> FieldResult<CardSource> {
         return Err(FieldError::format(PAYMENT_TOKEN));
     }
     Ok(CardSource::PaymentToken(token.into_owned()))
+}
+
+/// A card payment's request as cardOrder and cardCheckEnrollment read it, ready for the core:
+/// with the card's data, or with a hosted-fields payment token standing for it.
+pub enum CardPayment {
+    Card(Authorise),
+    PaymentToken(PayWithPaymentToken),
+}
+
+/// Without captureMode / captureDay, a shop's defaults on the platform: AUTHOR_CAPTURE, day 0.
+pub(crate) const DEFAULT_CAPTURE_MODE: CaptureMode = CaptureMode::AuthorCapture;
+pub(crate) const DEFAULT_CAPTURE_DAY: u8 = 0;
+
+/// Reads a card payment's fields, in the order their errors are reported.
+pub fn card_payment(context: &Context<'_>, fields: &Fields<'_>) -> FieldResult<CardPayment> {
+    let amount = fields.amount("amount")?;
+    let currency = fields.currency()?;
+    let reference = fields.required_reference("transactionReference")?;
+    let source = card_source(fields)?;
+    let capture_day = fields.capture_day()?.unwrap_or(DEFAULT_CAPTURE_DAY);
+    let capture_mode = fields.capture_mode()?.unwrap_or(DEFAULT_CAPTURE_MODE);
+    let order = order_details(fields)?;
+    let shop_id = context.shop_id.clone();
+    Ok(match source {
+        CardSource::Card(card) => CardPayment::Card(Authorise {
+            shop_id,
+            reference,
+            amount,
+            currency,
+            capture_mode,
+            capture_day,
+            card,
+            order,
+            mode: SIPS_MODE,
+        }),
+        CardSource::PaymentToken(payment_token) => CardPayment::PaymentToken(PayWithPaymentToken {
+            shop_id,
+            reference,
+            amount,
+            currency,
+            capture_mode,
+            capture_day,
+            payment_token,
+            order,
+            mode: SIPS_MODE,
+        }),
+    })
 }
 
 const PAYMENT_TOKEN: &str = "paymentToken";

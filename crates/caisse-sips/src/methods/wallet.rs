@@ -8,9 +8,11 @@
 //! for the whole family, envelope errors included); the payments answer as cardOrder.
 
 use crate::answer::Answer;
+use crate::fields::{FieldResult, Fields};
+use crate::methods::Context;
 use crate::methods::common;
 use crate::response_code::{Failure, ResponseCode};
-use caisse_core::payments::wallets::WalletError;
+use caisse_core::payments::wallets::{WalletError, WalletPayment};
 use caisse_core::wallet::WalletPaymentMean;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -18,6 +20,33 @@ use serde_json::{Map, Value};
 /// walletResponseCode 01: the wallet, or the mean in it, does not exist (Sogenactif method
 /// pages). The dictionary's 01 means "partial success" elsewhere; this is the same code.
 const UNKNOWN_WALLET_OR_MEAN: ResponseCode = ResponseCode::PartialSuccess;
+
+/// A payment by a wallet's card as walletOrder and walletCheckEnrollment read it, in the order
+/// their errors are reported; the capture defaults are cardOrder's.
+pub fn wallet_payment(context: &Context<'_>, fields: &Fields<'_>) -> FieldResult<WalletPayment> {
+    let amount = fields.amount("amount")?;
+    let currency = fields.currency()?;
+    let reference = fields.required_reference("transactionReference")?;
+    let merchant_wallet_id = fields.merchant_wallet_id()?;
+    let payment_mean_id = fields.payment_mean_id()?;
+    let csc = fields.csc()?;
+    let capture_day = fields.capture_day()?.unwrap_or(common::DEFAULT_CAPTURE_DAY);
+    let capture_mode = fields.capture_mode()?.unwrap_or(common::DEFAULT_CAPTURE_MODE);
+    let order = common::order_details(fields)?;
+    Ok(WalletPayment {
+        shop_id: context.shop_id.clone(),
+        merchant_wallet_id,
+        payment_mean_id,
+        reference,
+        amount,
+        currency,
+        capture_mode,
+        capture_day,
+        csc,
+        order,
+        mode: common::SIPS_MODE,
+    })
+}
 
 /// A core wallet error as a wallet-family answer.
 pub fn wallet_failure(error: WalletError) -> Answer {
