@@ -5,14 +5,12 @@
 
 mod common;
 
-use base64::Engine;
 use caisse_core::ShopId;
 use caisse_core::clock::{Clock, TestClock};
 use caisse_core::form_settings::{FormSettings, FormSignatureAlgorithm};
 use chrono::{TimeZone, Utc};
+use common::form::{Algo, signed};
 use common::{Backend, TestDatabase, TestServer};
-use hmac::{Hmac, Mac};
-use sha1::Digest;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -105,35 +103,6 @@ fn eml_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-#[derive(Clone, Copy)]
-enum Algo {
-    Hmac,
-    Sha1,
-}
-
-/// The signature, computed independently: `vads_` values by name, `+`, the key.
-fn signature(pairs: &[(String, String)], key: &str, algo: Algo) -> String {
-    let mut fields: Vec<&(String, String)> = pairs.iter().filter(|(n, _)| n.starts_with("vads_")).collect();
-    fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut string: String = fields.iter().map(|(_, v)| format!("{v}+")).collect();
-    string.push_str(key);
-    match algo {
-        Algo::Hmac => {
-            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
-            mac.update(string.as_bytes());
-            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-        }
-        Algo::Sha1 => hex::encode(sha1::Sha1::digest(string.as_bytes())),
-    }
-}
-
-fn signed(mut pairs: Vec<(String, String)>, key: &str, algo: Algo) -> Vec<(String, String)> {
-    pairs.retain(|(n, _)| n != "signature");
-    let signature = signature(&pairs, key, algo);
-    pairs.push(("signature".into(), signature));
-    pairs
-}
-
 fn set_field(pairs: &mut Vec<(String, String)>, name: &str, value: Option<&str>) {
     pairs.retain(|(n, _)| n != name);
     if let Some(value) = value {
@@ -158,28 +127,9 @@ fn assert_error(status: u16, page: &str, code: &str, field: &str) {
 /// Fields to set (`Some`) or remove (`None`).
 type Changes<'a> = Vec<(&'a str, Option<&'a str>)>;
 
-macro_rules! form_tests {
-    ($(async fn $name:ident($form:ident) $body:block)*) => {
-        $(
-            mod $name {
-                use super::*;
-                async fn run($form: Form) $body
+on_both_backends! {
+    fixture = Form;
 
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    run(Form::start(Backend::Sqlite).await).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    run(Form::start(Backend::Postgres).await).await;
-                }
-            }
-        )*
-    };
-}
-
-form_tests! {
     async fn the_vector_form_opens_the_payment_page(form) {
         let mut pairs = signed(form.vector("654321"), TEST_KEY, Algo::Hmac);
         // Names outside `vads_` are neither signed nor checked.

@@ -5,12 +5,11 @@
 
 mod common;
 
-use base64::Engine;
 use caisse_core::ShopId;
 use caisse_core::clock::Clock;
 use chrono::Duration;
+use common::form::{Algo, signature, signed};
 use common::{Backend, TestServer};
-use hmac::{Hmac, Mac};
 use std::sync::{Arc, Mutex};
 
 const SHOP: &str = "12345678";
@@ -21,31 +20,14 @@ const SUCCESS: &str = "https://shop.example/success?from=caisse";
 const REFUSED_URL: &str = "https://shop.example/refused";
 const CANCEL: &str = "https://shop.example/cancel";
 
-/// The signature of result fields, computed independently: `vads_` values by name, `+`, key.
-fn signature(pairs: &[(String, String)]) -> String {
-    let mut fields: Vec<&(String, String)> = pairs.iter().filter(|(n, _)| n.starts_with("vads_")).collect();
-    fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut string: String = fields.iter().map(|(_, v)| format!("{v}+")).collect();
-    string.push_str(KEY);
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(KEY.as_bytes()).unwrap();
-    mac.update(string.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
-fn signed(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
-    let signature = signature(&pairs);
-    pairs.push(("signature".into(), signature));
-    pairs
-}
-
 fn value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).unwrap_or_else(|| panic!("{name} in {pairs:?}"))
 }
 
 fn assert_signed(pairs: &[(String, String)]) {
-    let (fields, signature) = pairs.split_at(pairs.len() - 1);
-    assert_eq!(signature[0].0, "signature");
-    assert_eq!(signature[0].1, self::signature(fields), "result signature");
+    let (fields, signed_by) = pairs.split_at(pairs.len() - 1);
+    assert_eq!(signed_by[0].0, "signature");
+    assert_eq!(signed_by[0].1, signature(fields, KEY, Algo::Hmac), "result signature");
 }
 
 struct Page {
@@ -112,7 +94,7 @@ impl Page {
             pairs.retain(|(n, _)| n != name);
             pairs.push((name.to_string(), v.to_string()));
         }
-        signed(pairs)
+        signed(pairs, KEY, Algo::Hmac)
     }
 
     /// Posts the form; answers the session page's path.
@@ -184,28 +166,9 @@ fn return_link(page: &str) -> (String, Vec<(String, String)>) {
     (base.to_owned(), pairs)
 }
 
-macro_rules! page_tests {
-    ($(async fn $name:ident($page:ident) $body:block)*) => {
-        $(
-            mod $name {
-                use super::*;
-                async fn run($page: Page) $body
+on_both_backends! {
+    fixture = Page;
 
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    run(Page::start(Backend::Sqlite).await).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    run(Page::start(Backend::Postgres).await).await;
-                }
-            }
-        )*
-    };
-}
-
-page_tests! {
     async fn an_accepted_card_pays_and_returns_signed_fields(page) {
         let path = page.open("100001", &[]).await;
         let (status, card_page) = page.get(&path).await;

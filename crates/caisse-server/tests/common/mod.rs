@@ -3,6 +3,8 @@
 //! that seals requests with its own, independent seal code.
 #![allow(dead_code)]
 
+pub mod form;
+
 use caisse_core::clock::TestClock;
 use caisse_server::{AppState, Settings};
 use chrono::{TimeZone, Utc};
@@ -383,23 +385,27 @@ pub fn text<'a>(answer: &'a Map<String, Value>, field: &str) -> &'a str {
 /// Declares `$name` once per backend: `$name::sqlite` and `$name::postgres`.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($(async fn $name:ident($server:ident) $body:block)*) => {
+    // The fixture is a `TestServer` unless named: any type with `async fn start(Backend) -> Self`.
+    (fixture = $fixture:ty; $(async fn $name:ident($server:ident) $body:block)*) => {
         $(
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
-                async fn run($server: $crate::common::TestServer) $body
+                async fn run($server: $fixture) $body
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    run($crate::common::TestServer::start($crate::common::Backend::Sqlite).await).await;
+                    run(<$fixture>::start($crate::common::Backend::Sqlite).await).await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    run($crate::common::TestServer::start($crate::common::Backend::Postgres).await).await;
+                    run(<$fixture>::start($crate::common::Backend::Postgres).await).await;
                 }
             }
         )*
+    };
+    ($(async fn $name:ident($server:ident) $body:block)*) => {
+        on_both_backends! { fixture = $crate::common::TestServer; $(async fn $name($server) $body)* }
     };
 }
