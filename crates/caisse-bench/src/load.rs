@@ -1,12 +1,14 @@
 //! A closed-loop HTTP/1.1 load generator: each connection sends its next request as soon as the
-//! previous answer arrived. Requests are built (and sealed) before the clock starts.
+//! previous answer arrived. Requests are built (and sealed) before the clock starts. A Form API
+//! payment is two requests on the same connection, measured as one operation: the form, then
+//! the card posted on the hosted page it redirects to.
 
 use bytes::Bytes;
 use caisse_client::OfficeClient;
 use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
-use hyper::Request;
-use hyper::header::{AUTHORIZATION, HeaderValue};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION};
+use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -18,6 +20,10 @@ use std::time::{Duration, Instant};
 pub const CARD_ORDER_ACCEPTED: &[u8] = b"\"responseCode\":\"00\"";
 /// What an accepted REST V4 payment contains.
 pub const REST_PAID: &[u8] = b"\"orderStatus\":\"PAID\"";
+/// What the hosted page's result page of an accepted payment contains.
+pub const FORM_PAID: &[u8] = b"data-result=\"00\"";
+const JSON: &str = "application/json";
+const URLENCODED: &str = "application/x-www-form-urlencoded";
 
 pub struct Report {
     pub completed: u64,
@@ -50,6 +56,9 @@ pub struct Load {
     next_body: Arc<AtomicUsize>,
     cycle: bool,
     authorization: Option<HeaderValue>,
+    content_type: &'static str,
+    /// Form API: each answer is a 303 to a hosted page, where this card form is posted next.
+    hosted_card: Option<Bytes>,
     accepted: &'static [u8],
 }
 
@@ -62,6 +71,8 @@ impl Load {
             next_body: Arc::new(AtomicUsize::new(0)),
             cycle: false,
             authorization: None,
+            content_type: JSON,
+            hosted_card: None,
             accepted: b"",
         }
     }
@@ -84,6 +95,17 @@ impl Load {
             accepted: REST_PAID,
             ..Load::get(address, path)
         })
+    }
+
+    /// Form API payments: each form used once, then `card` posted on its hosted page.
+    pub fn form_payments(address: SocketAddr, forms: Vec<Bytes>, card: Bytes) -> Load {
+        Load {
+            bodies: Some(Arc::new(forms)),
+            content_type: URLENCODED,
+            hosted_card: Some(card),
+            accepted: FORM_PAID,
+            ..Load::get(address, "/vads-payment/")
+        }
     }
 
     pub async fn run(&self, connections: usize, duration: Duration) -> anyhow::Result<Report> {
@@ -124,7 +146,7 @@ impl Load {
                         anyhow::bail!("ran out of pre-sealed requests: raise --requests");
                     };
                     let mut request =
-                        Request::post(self.path).header("host", "bench").header("content-type", "application/json");
+                        Request::post(self.path).header("host", "bench").header(CONTENT_TYPE, self.content_type);
                     if let Some(authorization) = &self.authorization {
                         request = request.header(AUTHORIZATION, authorization.clone());
                     }
@@ -132,19 +154,48 @@ impl Load {
                 }
             };
             let sent = Instant::now();
-            sender.ready().await?;
-            let response = sender.send_request(request).await?;
-            let ok = response.status().is_success();
-            let body = response.into_body().collect().await?.to_bytes();
+            let (status, location, body) = exchange(&mut sender, request).await?;
+            let accepted = match &self.hosted_card {
+                None => status.is_success() && (self.bodies.is_none() || contains(&body, self.accepted)),
+                Some(card) => match location {
+                    Some(page) if status == StatusCode::SEE_OTHER => {
+                        let request = Request::post(page)
+                            .header("host", "bench")
+                            .header(CONTENT_TYPE, URLENCODED)
+                            .body(Full::new(card.clone()))?;
+                        let (status, _, body) = exchange(&mut sender, request).await?;
+                        status.is_success() && contains(&body, self.accepted)
+                    }
+                    // Refused forms answer 200 with the error page: no second request.
+                    _ => false,
+                },
+            };
             histogram.record(sent.elapsed().as_micros() as u64)?;
             completed += 1;
-            let accepted = self.accepted;
-            if !ok || (self.bodies.is_some() && !body.windows(accepted.len()).any(|window| window == accepted)) {
+            if !accepted {
                 failures += 1;
             }
         }
         Ok((completed, failures, histogram))
     }
+}
+
+/// Sends `request` once the connection is free and reads the whole answer: its status, its
+/// `Location` and its body.
+async fn exchange(
+    sender: &mut hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> anyhow::Result<(StatusCode, Option<String>, Bytes)> {
+    sender.ready().await?;
+    let response = sender.send_request(request).await?;
+    let status = response.status();
+    let location = response.headers().get(LOCATION).and_then(|value| value.to_str().ok()).map(str::to_owned);
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok((status, location, body))
+}
+
+fn contains(body: &[u8], wanted: &[u8]) -> bool {
+    body.windows(wanted.len()).any(|window| window == wanted)
 }
 
 /// `count` distinct cardOrder requests for the guide's test shop, sealed by the merchant's client.

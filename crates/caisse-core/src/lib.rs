@@ -3,6 +3,7 @@
 //! # Layout
 //! - `money`: integer minor units and ISO 4217 currencies.
 //! - `card`: PANs (masked in `Debug`), expiry dates, brands, Luhn.
+//! - `cpay`: the Cpay card's payment options (comptant, crédit, instalments) and refund rule.
 //! - `bin_table`: what a card number's first digits say (brands, product, issuer country):
 //!   reference data the acquirer routes on and `getCardData` answers from.
 //! - `shop`: merchants and their versioned secret keys.
@@ -26,6 +27,7 @@ pub mod bin_table;
 pub mod card;
 pub mod clock;
 pub mod command;
+pub mod cpay;
 pub mod form_settings;
 pub mod money;
 pub mod notification;

@@ -15,12 +15,16 @@ use serde_json::{Map, Value, json};
 
 use crate::ports::StoreError;
 
-/// Why a payment by payment token could not be recorded.
+/// Why a payment that uses something up (a payment token, a hosted-page session) could not
+/// be recorded.
 #[derive(Debug, thiserror::Error)]
 pub enum SpendError {
     /// Another payment spent the token first (another request, another caisse instance).
     #[error("payment token already used")]
     Used,
+    /// The hosted-page session is no longer open (paid or abandoned meanwhile).
+    #[error("payment session not open")]
+    SessionNotOpen,
     #[error("transactionReference already used")]
     DuplicateReference,
     #[error(transparent)]

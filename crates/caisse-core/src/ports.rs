@@ -58,6 +58,57 @@ pub type TransitionFn = Box<dyn FnOnce(&Transaction) -> Result<Transition, Refus
 /// the refusal back to the caller and changes nothing.
 pub type ChangeFn<T, R> = Box<dyn FnOnce(&T) -> Result<T, R> + Send>;
 
+/// The notifications a change owes the shop, made from the transaction as changed and written
+/// in the change's own database transaction.
+pub type NotificationsFn = Box<dyn FnOnce(&Transaction) -> Vec<crate::notification::Notification> + Send>;
+
+/// A change that owes no notification.
+pub fn no_notifications() -> NotificationsFn {
+    Box::new(|_| Vec::new())
+}
+
+/// Where a change made after the payment came from (`vads_url_check_src` of its IPN).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LaterSource {
+    /// The merchant's web services or tools: REST V4, the Office Serveur, the CLI.
+    Merchant,
+    /// The capture batch.
+    Batch,
+}
+
+/// What the notices of a later change are made from, read by the store in the change's own
+/// database transaction, so that they describe the shop as it is when the change commits.
+#[derive(Clone, Debug)]
+pub struct NoticeContext {
+    pub rules: crate::notification::NotificationRules,
+    pub settings: crate::form_settings::FormSettings,
+    /// The hosted-page session that paid the transaction (its `request` is the adapter's).
+    pub session: crate::payment_session::PaymentSession,
+}
+
+/// The notifications a change made after the payment owes the shop. The store calls it in the
+/// change's database transaction for each changed transaction a hosted-page session paid, and
+/// writes what it returns with the change; it must not block.
+pub trait LaterNotices: Send + Sync + 'static {
+    fn notices(
+        &self,
+        transaction: &Transaction,
+        context: &NoticeContext,
+        source: LaterSource,
+    ) -> Vec<crate::notification::Notification>;
+}
+
+/// What a transaction entering 3-D Secure uses up, in the database transaction that inserts it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ThreeDsClaim {
+    Nothing,
+    /// A Sips payment token (`SpendError::Used` if another payment spent it first).
+    PaymentToken(String),
+    /// A hosted-page session, which must still be open and is marked paid by the transaction
+    /// (`SpendError::SessionNotOpen` otherwise).
+    PaymentSession(String),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError<R> {
     #[error("not found")]
@@ -141,11 +192,39 @@ pub trait Store: Send + Sync + 'static {
         transition: TransitionFn,
     ) -> Result<Transition, ApplyError>;
 
+    /// As `apply`, with what `notices` owes for the change written in its database
+    /// transaction, when a hosted-page session paid the transaction: the notices describe the
+    /// refund's credit when the change spawns one, else the changed transaction. A store that
+    /// keeps no sessions owes none.
+    async fn apply_noticed(
+        &self,
+        shop: &ShopId,
+        key: &TransactionKey,
+        transition: TransitionFn,
+        notices: std::sync::Arc<dyn LaterNotices>,
+        source: LaterSource,
+    ) -> Result<Transition, ApplyError> {
+        let _ = (notices, source);
+        self.apply(shop, key, transition).await
+    }
+
     /// The clear PAN of a vault entry of this shop.
     async fn reveal_pan(&self, shop: &ShopId, card_id: &str) -> Result<Option<Pan>, StoreError>;
 
     /// Runs `core::transaction::settle` on every transaction it may concern, on `today`.
     async fn run_capture_batch(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<BatchReport, StoreError>;
+
+    /// As `run_capture_batch`, each settled transaction's notices (see `apply_noticed`)
+    /// written in the database transaction that settles it.
+    async fn run_capture_batch_noticed(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        notices: std::sync::Arc<dyn LaterNotices>,
+    ) -> Result<BatchReport, StoreError> {
+        let _ = notices;
+        self.run_capture_batch(today, now).await
+    }
 
     // --- Sogecommerce (Lyra) -------------------------------------------------------------
 
@@ -278,16 +357,15 @@ pub trait Store: Send + Sync + 'static {
     /// (never a merchant's key), so that only this platform's messages verify.
     fn three_ds_message_key(&self) -> Vec<u8>;
     /// Inserts a transaction waiting for 3-D Secure, its first operation, its card (when new
-    /// to the vault; a wallet's card has its entry) and its authentication, atomically; with
-    /// `spending_payment_token`, that Sips payment token is spent in the same transaction
-    /// (`Used` if another payment spent it first).
+    /// to the vault; a wallet's card has its entry) and its authentication, atomically, with
+    /// what it claims (a Sips payment token, a hosted-page session).
     async fn insert_three_ds(
         &self,
         transaction: Transaction,
         operation: Operation,
         card: Option<NewCard>,
         authentication: crate::three_ds::ThreeDsAuthentication,
-        spending_payment_token: Option<String>,
+        claim: ThreeDsClaim,
     ) -> Result<Transaction, crate::payment_token::SpendError>;
     async fn three_ds_authentication(
         &self,
@@ -305,13 +383,15 @@ pub trait Store: Send + Sync + 'static {
         change: ChangeFn<crate::three_ds::ThreeDsAuthentication, crate::three_ds::ThreeDsRefusal>,
     ) -> Result<crate::three_ds::ThreeDsAuthentication, ChangeError<crate::three_ds::ThreeDsRefusal>>;
     /// Runs `change` on the locked authentication, then `transition` on its locked
-    /// transaction, in one database transaction: the PaRes is spent only if the transaction
-    /// moves. A refused transition is `Refused(ThreeDsRefusal::Transaction(_))`.
+    /// transaction, in one database transaction with the notifications it owes: the PaRes is
+    /// spent only if the transaction moves. A refused transition is
+    /// `Refused(ThreeDsRefusal::Transaction(_))`.
     async fn complete_three_ds(
         &self,
         id: &str,
         change: ChangeFn<crate::three_ds::ThreeDsAuthentication, crate::three_ds::ThreeDsRefusal>,
         transition: TransitionFn,
+        notifications: NotificationsFn,
     ) -> Result<(crate::three_ds::ThreeDsAuthentication, Transition), ChangeError<crate::three_ds::ThreeDsRefusal>>;
 
     // Notifications
@@ -372,8 +452,20 @@ pub trait Store: Send + Sync + 'static {
     // Hosted payment page sessions
     async fn insert_payment_session(&self, session: &crate::payment_session::PaymentSession) -> Result<(), StoreError>;
     async fn payment_session(&self, id: &str) -> Result<Option<crate::payment_session::PaymentSession>, StoreError>;
-    /// Marks an open session abandoned at `at`; `false` if it was not open (or unknown).
-    async fn abandon_payment_session(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Marks an open session abandoned at `at` with the notifications it owes, in one
+    /// database transaction; `false`, and nothing written, if it was not open (or unknown).
+    async fn abandon_payment_session(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        notifications: Vec<crate::notification::Notification>,
+    ) -> Result<bool, StoreError>;
+    /// Open sessions past their expiry at `now`, the longest expired first, at most `limit`.
+    async fn expired_payment_sessions(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::payment_session::PaymentSession>, StoreError>;
     /// Inserts a transaction, its operation, its card and its notifications and marks the
     /// session paid by it, in one database transaction, only if the session is still open:
     /// of two payments of one session (by any process), at most one is written.

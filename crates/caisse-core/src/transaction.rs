@@ -265,6 +265,9 @@ pub struct Transaction {
     /// transaction has no card.
     #[serde(default)]
     pub mandate: Option<crate::token::SepaMandate>,
+    /// A Cpay payment: the option the buyer chose. It decides which days a refund is allowed.
+    #[serde(default)]
+    pub cpay_option: Option<crate::cpay::CpayOption>,
 }
 
 /// Why an operation is not allowed. Nothing has changed when one of these is returned.
@@ -278,6 +281,9 @@ pub enum Refusal {
     ZeroAmount,
     #[error("currency differs from the transaction's")]
     CurrencyMismatch,
+    /// A Cpay instalment plan refunds only on the day of payment.
+    #[error("refund allowed only on the day of payment")]
+    RefundWindowClosed,
 }
 
 /// A transition's result: the transaction as it becomes and the operation that records it,
@@ -421,6 +427,11 @@ pub fn refund(tx: &Transaction, amount: Amount, currency: Currency, now: DateTim
     if amount.is_zero() {
         return Err(Refusal::ZeroAmount);
     }
+    if tx.cpay_option.is_some_and(|option| !option.refundable_any_day())
+        && now.date_naive() != tx.created_at.date_naive()
+    {
+        return Err(Refusal::RefundWindowClosed);
+    }
     let remaining = tx.refundable();
     if amount > remaining {
         return Err(Refusal::ExceedsRemaining { remaining });
@@ -472,6 +483,7 @@ fn credit_for_refund(parent: &Transaction, refund: &Operation, now: DateTime<Utc
         token_id: parent.token_id.clone(),
         subscription_id: None,
         mandate: parent.mandate.clone(),
+        cpay_option: None,
     };
     credit.assert_invariants();
     let mut operation = Operation::new(id, OperationName::CreditFromTransaction, refund.amount, now);

@@ -248,6 +248,9 @@ pub fn of_refusal(operation: Operation, refusal: Refusal) -> WsError {
         Refusal::CurrencyMismatch => {
             WsError::detailed(ErrorCode::Int010, "the currency differs from the transaction's")
         }
+        Refusal::RefundWindowClosed => {
+            WsError::detailed(ErrorCode::Psp001, "this payment option refunds only on the day of payment")
+        }
     }
 }
 
@@ -345,5 +348,12 @@ mod tests {
         assert_eq!(code(Operation::Refund, TransactionStatus::Cancelled), ErrorCode::Psp105);
         assert_eq!(code(Operation::Cancel, TransactionStatus::Cancelled), ErrorCode::Psp105);
         assert_eq!(code(Operation::Validate, TransactionStatus::ToCapture), ErrorCode::Psp011);
+    }
+
+    #[test]
+    fn a_closed_cpay_refund_window_is_an_unauthorized_action() {
+        let error = of_refusal(Operation::Refund, Refusal::RefundWindowClosed);
+        assert_eq!(error.code, ErrorCode::Psp001);
+        assert!(error.detailed_message.is_some_and(|message| message.contains("day of payment")));
     }
 }

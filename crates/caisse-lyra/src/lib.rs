@@ -14,6 +14,7 @@
 //! - `services`: one module per web service and the only dispatch.
 
 mod auth;
+pub mod embedded;
 pub mod error;
 mod fields;
 pub mod form;

@@ -30,7 +30,8 @@ pub async fn build_state(settings: &Settings, clock: Arc<dyn Clock>) -> Result<A
     }
     .map_err(|error| ServeError::VaultKey(error.to_string()))?;
     let store = caisse_store::open(&settings.database_url, vault_key).await?;
-    let payments = Payments::new(store, Arc::new(SimulatedAcquirer::new()), clock);
+    let payments = Payments::new(store, Arc::new(SimulatedAcquirer::new()), clock)
+        .with_later_notices(Arc::new(caisse_lyra::form::FormLaterNotices));
     let mail = notify_settings(settings);
     let mailer = caisse_notify::mail::Mailer::new(mail.smtp_url.as_deref(), mail.data_dir, &mail.mail_from)
         .map_err(|error| ServeError::Notifier(error.to_string()))?;
@@ -49,6 +50,7 @@ pub async fn serve(
         caisse_notify::start(state.payments.store().clone(), state.payments.clock().clone(), notify_settings(settings))
             .map_err(|error| ServeError::Notifier(error.to_string()))?;
     let batch = tokio::spawn(batch::run_daily(state.payments.clone(), settings.batch_cutoff));
+    let sweeper = tokio::spawn(crate::hosted_page::sweep_expired_sessions(state.clone()));
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
         shutdown.await;
@@ -67,6 +69,7 @@ pub async fn serve(
         }
     };
     batch.abort();
+    sweeper.abort();
     notifier.stop(grace).await;
     result
 }

@@ -9,13 +9,22 @@ use caisse_core::ShopId;
 use caisse_core::clock::Clock;
 use chrono::Duration;
 use common::form::{Algo, signature, signed};
+use common::page::{follow, onward_form, return_form, return_link};
 use common::{Backend, TestServer};
 use std::sync::{Arc, Mutex};
 
 const SHOP: &str = "12345678";
 const KEY: &str = "1122334455667788";
+/// Enrolled, frictionless: through the ACS without a question, then accepted.
 const ACCEPTED: &str = "4970100000000000";
+/// Enrolled, frictionless, refused by the acquirer.
 const REFUSED: &str = "4970100000000002";
+/// Not enrolled: paid at once.
+const NOT_ENROLLED: &str = "4970100000000001";
+/// Enrolled, challenged: the ACS page asks.
+const CHALLENGED: &str = "4970100000000009";
+/// Enrolled, the authentication fails.
+const AUTHENTICATION_FAILS: &str = "4970100000000097";
 const SUCCESS: &str = "https://shop.example/success?from=caisse";
 const REFUSED_URL: &str = "https://shop.example/refused";
 const CANCEL: &str = "https://shop.example/cancel";
@@ -132,12 +141,36 @@ impl Page {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
+    /// Pays as a browser would: the card form, then every auto-submitting form on the way
+    /// (to the ACS and back); a challenge is answered with "authenticate".
     async fn pay(&self, path: &str, pan: &str) -> (u16, String) {
-        self.post(
-            path,
-            &[("card_number", pan), ("expiry_month", "12"), ("expiry_year", "2030"), ("cvv", "123"), ("action", "pay")],
-        )
-        .await
+        self.pay_choosing(path, pan, "authenticate").await
+    }
+
+    async fn pay_choosing(&self, path: &str, pan: &str, choice: &str) -> (u16, String) {
+        self.pay_with(path, pan, choice, &[]).await
+    }
+
+    /// The card form with `extra` fields, then the 3-D Secure hops.
+    async fn pay_with(&self, path: &str, pan: &str, choice: &str, extra: &[(&str, &str)]) -> (u16, String) {
+        let mut card = vec![("card_number", pan), ("expiry_month", "12"), ("expiry_year", "2030"), ("cvv", "123")];
+        card.extend_from_slice(extra);
+        card.push(("action", "pay"));
+        let (status, page) = self.post(path, &card).await;
+        follow(&self.client, status, page, choice).await
+    }
+
+    async fn post_to(&self, url: &str, fields: &[(String, String)]) -> (u16, String) {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let response = self
+            .client
+            .post(url)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
     }
 
     async fn notifications(&self) -> Vec<caisse_core::notification::Notification> {
@@ -147,23 +180,6 @@ impl Page {
     async fn transactions(&self) -> usize {
         self.server.state.payments.store().transactions_by_order(&ShopId(SHOP.into()), "order-42").await.unwrap().len()
     }
-}
-
-/// An HTML attribute value as the browser reads it (the escapes minijinja writes).
-fn unescape(text: &str) -> String {
-    [("&#x2f;", "/"), ("&quot;", "\""), ("&#x27;", "'"), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")]
-        .iter()
-        .fold(text.to_owned(), |text, (escaped, plain)| text.replace(escaped, plain))
-}
-
-/// The return link's URL and its query pairs.
-fn return_link(page: &str) -> (String, Vec<(String, String)>) {
-    let start = page.find("id=\"return\" href=\"").unwrap_or_else(|| panic!("a return link: {page}")) + 18;
-    let end = start + page[start..].find('"').unwrap();
-    let href = unescape(&page[start..end]);
-    let (base, query) = href.split_once('?').unwrap_or((&href, ""));
-    let pairs = form_urlencoded::parse(query.as_bytes()).map(|(n, v)| (n.into_owned(), v.into_owned())).collect();
-    (base.to_owned(), pairs)
 }
 
 on_both_backends! {
@@ -292,16 +308,9 @@ on_both_backends! {
         let (status, result) = page.pay(&path, ACCEPTED).await;
         assert_eq!(status, 200, "{result}");
         assert!(!result.contains("id=\"return\""), "no link: {result}");
-        let form = &result[result.find("<form method=\"post\"").expect("a return form")..];
-        assert!(form.contains("action=\"https:&#x2f;&#x2f;shop.example&#x2f;success?from=caisse\""), "{form}");
-        assert!(form.contains("<button type=\"submit\">"), "a visible button");
-        let mut fields = Vec::new();
-        for input in form.split("<input type=\"hidden\" ").skip(1) {
-            let name = &input[6..6 + input[6..].find('"').unwrap()];
-            let start = input.find("value=\"").unwrap() + 7;
-            let value = &input[start..start + input[start..].find('"').unwrap()];
-            fields.push((unescape(name), unescape(value)));
-        }
+        let (action, fields) = return_form(&result).expect("a return form");
+        assert_eq!(action, "https://shop.example/success?from=caisse");
+        assert!(result.contains("<button type=\"submit\">"), "a visible button");
         assert_signed(&fields);
         assert_eq!(value(&fields, "vads_result"), "00");
     }
@@ -319,5 +328,201 @@ on_both_backends! {
         assert_eq!(status, 404);
         let (status, _) = page.pay("/vads-payment/session/unknown", ACCEPTED).await;
         assert_eq!(status, 404);
+    }
+
+    async fn a_card_not_enrolled_pays_at_once(page) {
+        let path = page.open("100008", &[]).await;
+        let card = [("card_number", NOT_ENROLLED), ("expiry_month", "12"), ("expiry_year", "2030"), ("action", "pay")];
+        let (status, result) = page.post(&path, &card).await;
+        assert_eq!(status, 200, "{result}");
+        assert!(onward_form(&result).is_none(), "no 3-D Secure step: {result}");
+        let (_, fields) = return_link(&result);
+        let fields = fields[1..].to_vec();
+        assert_eq!(value(&fields, "vads_result"), "00");
+        assert_eq!(value(&fields, "vads_threeds_enrolled"), "N");
+        assert_eq!(value(&fields, "vads_threeds_status"), "");
+    }
+
+    async fn a_frictionless_card_goes_through_the_acs_without_a_question(page) {
+        let path = page.open("100009", &[]).await;
+        let card = [("card_number", ACCEPTED), ("expiry_month", "12"), ("expiry_year", "2030"), ("action", "pay")];
+        let (status, to_acs) = page.post(&path, &card).await;
+        assert_eq!(status, 200, "{to_acs}");
+        let (action, fields) = onward_form(&to_acs).expect("an auto-submitting form to the ACS");
+        assert_eq!(action, format!("{}/acs/authenticate", page.server.base_url));
+        let term_url = value(&fields, "TermUrl").to_owned();
+        assert_eq!(term_url, format!("{}{path}/3ds", page.server.base_url));
+        assert!(to_acs.contains("<button type=\"submit\" id=\"continue\">"), "works without JavaScript");
+        // Waiting for the authentication: no IPN yet, the page leads on to the ACS again.
+        assert!(page.notifications().await.is_empty());
+        let (_, again) = page.get(&path).await;
+        assert!(onward_form(&again).is_some_and(|(action, _)| action.ends_with("/acs/authenticate")), "{again}");
+
+        let (status, result) = page.post(&path, &card).await;
+        assert_eq!(status, 409, "the session is taken by its waiting payment: {result}");
+        assert!(onward_form(&result).is_some(), "and leads on to the ACS: {result}");
+        let (status, back) = page.post_to(&action, &fields).await;
+        assert_eq!(status, 200);
+        let (to_shop, pa_res) = onward_form(&back).expect("the ACS posts the PaRes back");
+        assert_eq!(to_shop, term_url);
+        let (status, result) = page.post_to(&to_shop, &pa_res).await;
+        assert_eq!(status, 200, "{result}");
+        let (_, fields) = return_link(&result);
+        let fields = fields[1..].to_vec();
+        assert_signed(&fields);
+        assert_eq!(value(&fields, "vads_result"), "00");
+        assert_eq!(value(&fields, "vads_threeds_enrolled"), "Y");
+        assert_eq!(value(&fields, "vads_threeds_status"), "Y");
+        assert_eq!(value(&fields, "vads_threeds_auth_type"), "FRICTIONLESS");
+        let ipns = page.notifications().await;
+        assert_eq!(ipns.len(), 1);
+        assert_eq!(value(&ipns[0].body, "vads_threeds_status"), "Y");
+        assert_eq!(value(&ipns[0].body, "vads_trans_uuid"), value(&fields, "vads_trans_uuid"));
+
+        // The PaRes posted again: nothing new.
+        let (status, _) = page.post_to(&to_shop, &pa_res).await;
+        assert_eq!(status, 409);
+        assert_eq!(page.transactions().await, 1);
+        assert_eq!(page.notifications().await.len(), 1);
+    }
+
+    async fn a_challenged_card_pays_once_the_holder_authenticates(page) {
+        let path = page.open("100010", &[]).await;
+        let (status, result) = page.pay_choosing(&path, CHALLENGED, "authenticate").await;
+        assert_eq!(status, 200, "{result}");
+        let (_, fields) = return_link(&result);
+        let fields = fields[1..].to_vec();
+        assert_eq!(value(&fields, "vads_result"), "00");
+        assert_eq!(value(&fields, "vads_threeds_auth_type"), "CHALLENGE");
+        assert_eq!(value(&fields, "vads_threeds_status"), "Y");
+        assert_eq!(value(&fields, "vads_warranty_result"), "YES");
+    }
+
+    async fn a_failed_authentication_refuses_without_asking_the_bank(page) {
+        let path = page.open("100011", &[]).await;
+        let (status, result) = page.pay(&path, AUTHENTICATION_FAILS).await;
+        assert_eq!(status, 200, "{result}");
+        let (base, fields) = return_link(&result);
+        assert_eq!(base, REFUSED_URL);
+        assert_signed(&fields);
+        assert_eq!(value(&fields, "vads_trans_status"), "REFUSED");
+        assert_eq!(value(&fields, "vads_threeds_status"), "N");
+        assert_eq!(value(&fields, "vads_auth_result"), "", "the acquirer was not asked");
+        let ipns = page.notifications().await;
+        assert_eq!(ipns.len(), 1);
+        assert_eq!(value(&ipns[0].body, "vads_trans_status"), "REFUSED");
+    }
+
+    async fn the_holder_fails_the_challenge(page) {
+        let path = page.open("100012", &[]).await;
+        let (status, result) = page.pay_choosing(&path, CHALLENGED, "fail").await;
+        assert_eq!(status, 200, "{result}");
+        let (_, fields) = return_link(&result);
+        assert_eq!(value(&fields, "vads_trans_status"), "REFUSED");
+        assert_eq!(value(&fields, "vads_threeds_status"), "N");
+        assert_eq!(page.transactions().await, 1);
+    }
+
+    async fn a_pares_not_issued_by_caisse_is_refused(page) {
+        let path = page.open("100013", &[]).await;
+        let card = [("card_number", CHALLENGED), ("expiry_month", "12"), ("expiry_year", "2030"), ("action", "pay")];
+        page.post(&path, &card).await;
+        let forged = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "caisse-pares-1:0123.abcd");
+        let (status, _) = page.post(&format!("{path}/3ds"), &[("PaRes", forged.as_str()), ("MD", "x")]).await;
+        assert_eq!(status, 400);
+        let (status, _) = page.post(&format!("{path}/3ds"), &[("MD", "x")]).await;
+        assert_eq!(status, 400);
+        assert!(page.notifications().await.is_empty());
+    }
+
+    async fn cancel_and_abandon_notify_when_the_rule_is_on(page) {
+        let store = page.server.state.payments.store();
+        let shop = ShopId(SHOP.into());
+        let rules = store.notification_rules(&shop).await.unwrap().unwrap();
+        store
+            .set_notification_rules(&caisse_core::notification::NotificationRules { cancel_or_abandon: true, ..rules })
+            .await
+            .unwrap();
+        let cancelled = page.open("100014", &[]).await;
+        page.post(&cancelled, &[("action", "cancel")]).await;
+        let expired = page.open("100015", &[]).await;
+        let forgotten = page.open("100016", &[]).await;
+        page.server.clock.advance(Duration::minutes(11));
+        page.get(&expired).await;
+        // Nobody comes back to the third: the sweeper abandons it.
+        assert_eq!(caisse_server::hosted_page::sweep_once(&page.server.state).await, 1);
+        assert_eq!(caisse_server::hosted_page::sweep_once(&page.server.state).await, 0);
+        let ipns = page.notifications().await;
+        assert_eq!(ipns.len(), 3, "{ipns:?}");
+        for ipn in &ipns {
+            assert_eq!(ipn.rule, caisse_core::notification::NotificationRule::CancelOrAbandon);
+            assert_signed(&ipn.body);
+            assert_eq!(value(&ipn.body, "vads_trans_status"), "ABANDONED");
+            assert_eq!(value(&ipn.body, "vads_result"), "17");
+        }
+        let mut trans_ids: Vec<&str> = ipns.iter().map(|ipn| value(&ipn.body, "vads_trans_id")).collect();
+        trans_ids.sort();
+        assert_eq!(trans_ids, ["100014", "100015", "100016"]);
+        let (_, shown) = page.get(&forgotten).await;
+        assert!(shown.contains("data-result=\"17\""), "{shown}");
+        assert_eq!(page.notifications().await.len(), 3, "abandoned once");
+    }
+
+    async fn cpay_in_ten_instalments_after_accepting_the_conditions(page) {
+        let cpay = [("vads_payment_cards", "AURORE-MULTI"), ("vads_capture_delay", "3"), ("vads_amount", "120000")];
+        let path = page.open("100017", &cpay).await;
+        let (status, options) = page.get(&path).await;
+        assert_eq!(status, 200, "{options}");
+        for code in ["CPT", "CRD", "5X", "10X", "20X"] {
+            assert!(options.contains(&format!("id=\"cpay-{code}\"")), "{code} offered: {options}");
+        }
+        assert!(options.contains("id=\"conditions-10X\""), "the conditions are shown");
+        assert!(!options.contains("id=\"conditions-CPT\""), "comptant costs nothing");
+        assert!(!options.contains("name=\"card_number\""), "the option comes before the card");
+
+        // A credit without its conditions accepted: the options again.
+        let (status, again) = page.post(&path, &[("cpay_option", "10X"), ("action", "cpay_option")]).await;
+        assert_eq!(status, 422, "{again}");
+        assert!(again.contains("id=\"error\""));
+        let (status, card_page) =
+            page.post(&path, &[("cpay_option", "10X"), ("cpay_accepted", "yes"), ("action", "cpay_option")]).await;
+        assert_eq!(status, 200, "{card_page}");
+        assert!(card_page.contains("id=\"cpay-chosen\""), "{card_page}");
+        assert!(card_page.contains("name=\"card_number\""));
+        // The card without the accepted conditions: refused before anything is stored.
+        let (status, _) = page.pay_with(&path, ACCEPTED, "authenticate", &[("cpay_option", "10X")]).await;
+        assert_eq!(status, 422);
+        assert_eq!(page.transactions().await, 0);
+
+        let chosen = [("cpay_option", "10X"), ("cpay_accepted", "yes")];
+        let (status, result) = page.pay_with(&path, ACCEPTED, "authenticate", &chosen).await;
+        assert_eq!(status, 200, "{result}");
+        let (_, fields) = return_link(&result);
+        let fields = fields[1..].to_vec();
+        assert_signed(&fields);
+        assert_eq!(value(&fields, "vads_result"), "00");
+        assert_eq!(value(&fields, "vads_trans_status"), "CAPTURED", "captured at once: no capture delay");
+        assert_eq!(value(&fields, "vads_card_brand"), "AURORE-MULTI");
+        assert_eq!(value(&fields, "vads_acquirer_network"), "AURORE");
+        assert_eq!(value(&fields, "vads_payment_option_code"), "10X");
+        assert_eq!(value(&fields, "vads_threeds_status"), "Y");
+        assert_eq!(value(&fields, "vads_warranty_result"), "YES");
+        assert_eq!(value(&fields, "vads_auth_result"), "00");
+        let shop = ShopId(SHOP.into());
+        let stored = page.server.state.payments.store().transactions_by_order(&shop, "order-42").await.unwrap();
+        assert_eq!(stored[0].cpay_option, Some(caisse_core::cpay::CpayOption::Instalments10));
+        assert_eq!(stored[0].capture_day, 0);
+    }
+
+    async fn cpay_comptant_needs_no_acceptance(page) {
+        let path = page.open("100018", &[("vads_payment_cards", "AURORE-MULTI"), ("vads_language", "fr")]).await;
+        let (_, options) = page.get(&path).await;
+        assert!(options.contains("Paiement comptant"), "{options}");
+        assert!(options.contains("TAEG"));
+        let (status, result) = page.pay_with(&path, NOT_ENROLLED, "authenticate", &[("cpay_option", "CPT")]).await;
+        assert_eq!(status, 200, "{result}");
+        let (_, fields) = return_link(&result);
+        assert_eq!(value(&fields, "vads_payment_option_code"), "CPT");
+        assert_eq!(value(&fields, "vads_card_brand"), "AURORE-MULTI");
     }
 }

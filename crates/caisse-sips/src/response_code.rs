@@ -204,6 +204,7 @@ fn of_refusal(refusal: Refusal) -> Failure {
         Refusal::CurrencyMismatch => {
             Failure { code: ResponseCode::InvalidTransaction, error_field: Some("currencyCode") }
         }
+        Refusal::RefundWindowClosed => Failure::code(ResponseCode::NotAllowed),
     }
 }
 
@@ -247,6 +248,7 @@ mod tests {
         assert_eq!(code(PaymentError::AcquirerUnavailable("90".into())).code.as_str(), "90");
         assert_eq!(code(PaymentError::AcquirerUnavailable("99".into())).code.as_str(), "99");
         assert_eq!(code(PaymentError::NoCard).code.as_str(), "24");
+        assert_eq!(code(PaymentError::Refused(Refusal::RefundWindowClosed)).code.as_str(), "24");
         assert_eq!(code(PaymentError::Store(StoreError::Unavailable("down".into()))).code.as_str(), "99");
     }
 }

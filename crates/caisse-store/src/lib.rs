@@ -12,6 +12,7 @@
 //!
 //! Both backends keep the same schema semantics and run the same test suite (`tests/`).
 
+mod later_notice_rows;
 mod location;
 mod migrations;
 mod notification_rows;

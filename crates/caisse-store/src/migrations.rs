@@ -45,6 +45,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "payment_sessions",
         step: Step::Sql(include_str!("../migrations/sqlite/0010_payment_sessions.sql")),
     },
+    Migration {
+        version: 11,
+        name: "payment_session_indexes",
+        step: Step::Sql(include_str!("../migrations/sqlite/0011_payment_session_indexes.sql")),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -77,6 +82,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 10,
         name: "payment_sessions",
         step: Step::Sql(include_str!("../migrations/postgres/0010_payment_sessions.sql")),
+    },
+    Migration {
+        version: 11,
+        name: "payment_session_indexes",
+        step: Step::Sql(include_str!("../migrations/postgres/0011_payment_session_indexes.sql")),
     },
 ];
 

@@ -4,6 +4,7 @@
 //! keep the same semantics.
 
 use caisse_core::card::CardSummary;
+use caisse_core::cpay::CpayOption;
 use caisse_core::payment_form::{FormPurpose, PaymentForm};
 use caisse_core::ports::{BatchReport, StoreError};
 use caisse_core::subscription::{Subscription, SubscriptionStatus};
@@ -113,6 +114,8 @@ struct DetailsOut<'a> {
     subscription_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     mandate: Option<&'a SepaMandate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cpay_option: Option<CpayOption>,
 }
 
 #[derive(Deserialize)]
@@ -135,6 +138,8 @@ struct DetailsIn {
     subscription_id: Option<String>,
     #[serde(default)]
     mandate: Option<SepaMandate>,
+    #[serde(default)]
+    cpay_option: Option<CpayOption>,
 }
 
 pub(crate) fn details_json(transaction: &Transaction) -> Result<String, StoreError> {
@@ -148,6 +153,7 @@ pub(crate) fn details_json(transaction: &Transaction) -> Result<String, StoreErr
         token_id: transaction.token_id.as_deref(),
         subscription_id: transaction.subscription_id.as_deref(),
         mandate: transaction.mandate.as_ref(),
+        cpay_option: transaction.cpay_option,
     };
     serde_json::to_string(&details).map_err(|error| StoreError::Corrupt(format!("transaction details: {error}")))
 }
@@ -163,6 +169,7 @@ pub(crate) fn details_changed(before: &Transaction, after: &Transaction) -> bool
         || before.token_id != after.token_id
         || before.subscription_id != after.subscription_id
         || before.mandate != after.mandate
+        || before.cpay_option != after.cpay_option
 }
 
 /// `transactions.order_id`: the REST V4 `orderId` the order queries look transactions up by.
@@ -233,6 +240,7 @@ impl TransactionRow<'_> {
             token_id: details.token_id,
             subscription_id: details.subscription_id,
             mandate: details.mandate,
+            cpay_option: details.cpay_option,
         };
         guarded(|| transaction.assert_invariants()).map_err(|_| {
             StoreError::Corrupt(format!("transaction {} breaks the core's invariants", transaction.id.as_str()))
@@ -618,6 +626,69 @@ mod tests {
         assert_eq!(timestamp_text(stored), "2026-11-28T14:21:00.123456Z");
         assert_eq!(parse_timestamp(&timestamp_text(stored)).unwrap(), stored);
         assert!(parse_timestamp("yesterday").is_err());
+    }
+
+    #[test]
+    fn cpay_option_round_trips_in_details_and_old_rows_read_none() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 28, 14, 21, 0).unwrap();
+        let transaction = Transaction {
+            id: TransactionId("0123456789abcdef0123456789abcdef".into()),
+            shop_id: ShopId("12345678".into()),
+            reference: "REF1".into(),
+            s10_transaction_id: 1,
+            kind: TransactionKind::Debit,
+            status: TransactionStatus::Captured,
+            currency: Currency::EUR,
+            origin_amount: Amount(2990),
+            amount: Amount(2990),
+            refunded_amount: Amount::ZERO,
+            capture_mode: CaptureMode::Immediate,
+            capture_day: 0,
+            capture_date: at.date_naive(),
+            created_at: at,
+            last_operation: OperationName::Author,
+            last_operation_at: at,
+            card: None,
+            authorisation: AuthorisationDetails::default(),
+            order: OrderDetails::default(),
+            source_id: None,
+            mode: Mode::Test,
+            parent_id: None,
+            token_id: None,
+            subscription_id: None,
+            mandate: None,
+            cpay_option: Some(CpayOption::Instalments10),
+        };
+        let row = |details: &str| {
+            TransactionRow {
+                id: transaction.id.as_str(),
+                shop_id: "12345678",
+                reference: "REF1",
+                s10_transaction_id: 1,
+                kind: "DEBIT",
+                status: "CAPTURED",
+                currency: "EUR",
+                origin_amount: 2990,
+                amount: 2990,
+                refunded_amount: 0,
+                capture_mode: "IMMEDIATE",
+                capture_day: 0,
+                capture_date: at.date_naive(),
+                created_at: at,
+                last_operation: "AUTHOR",
+                last_operation_at: at,
+                details,
+            }
+            .decode()
+            .unwrap()
+        };
+        let details = details_json(&transaction).unwrap();
+        assert!(details.contains(r#""cpay_option":"10X""#), "{details}");
+        assert_eq!(row(&details), transaction);
+        let old = details_json(&Transaction { cpay_option: None, ..transaction.clone() }).unwrap();
+        assert!(!old.contains("cpay_option"));
+        assert_eq!(row(&old).cpay_option, None);
+        assert!(details_changed(&Transaction { cpay_option: None, ..transaction.clone() }, &transaction));
     }
 
     #[test]

@@ -1,14 +1,24 @@
 //! The Form API hosted payment page: a session opened by an accepted form, paid once with the
 //! card the buyer typed, or abandoned (cancel button, or touched after it expired).
+//!
+//! A card enrolled in 3-D Secure pays in two steps: the session is claimed by a transaction
+//! waiting for its authentication (in one database transaction), the buyer goes to the ACS,
+//! and the PaRes it brings back authorises (or ends) that transaction with the notifications
+//! it owes, again in one database transaction.
 
-use super::{Authorised, NewTransaction, PaymentError, Payments, summary_of};
+use super::three_ds::Waiting;
+use super::{Authorised, Enrollment, NewTransaction, PaymentError, Payments, ThreeDsError, Validated, summary_of};
 use crate::command::CardInput;
+use crate::cpay::CpayOption;
 use crate::notification::Notification;
 use crate::operation::OperationName;
+use crate::payment_form::{FormPurpose, PaymentForm};
 use crate::payment_session::{PaymentSession, SessionPayment, SessionStatus};
-use crate::ports::{NewCard, SessionPayError, StoreError};
+use crate::payment_token::SpendError;
+use crate::ports::{NewCard, SessionPayError, StoreError, ThreeDsClaim};
 use crate::shop::{Mode, ShopId};
-use crate::transaction::{Transaction, TransactionKind};
+use crate::three_ds::{self, MessageKind, PaResUse, ThreeDsAuthentication, ThreeDsRefusal};
+use crate::transaction::{Transaction, TransactionKey, TransactionKind};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -17,11 +27,33 @@ pub enum SessionError {
     /// Paid or abandoned already: the session as it is now.
     #[error("payment session already finished")]
     Finished(Box<PaymentSession>),
-    /// Past its expiry: now abandoned.
+    /// Past its expiry (still open: `expire_session` abandons it).
     #[error("payment session expired")]
     Expired(Box<PaymentSession>),
     #[error(transparent)]
     Payment(#[from] PaymentError),
+    /// The 3-D Secure step could not go on (a PaRes not caisse's, or of another session).
+    #[error(transparent)]
+    ThreeDs(ThreeDsError),
+}
+
+/// What paying a session's card led to.
+#[derive(Debug)]
+pub enum SessionStep {
+    /// Authorised or refused at once: the card is not enrolled in 3-D Secure.
+    Paid(Box<Authorised>),
+    /// The card is enrolled: the buyer goes to the ACS with the enrolment's PaReq.
+    Authenticate(Box<Enrollment>),
+}
+
+/// A paid session's 3-D Secure step as it stands.
+#[derive(Clone, Debug)]
+pub struct SessionAuthentication {
+    pub authentication: ThreeDsAuthentication,
+    /// For the ACS, while it has not decided.
+    pub pa_req: String,
+    /// Once the ACS decided: what the buyer's browser brings back.
+    pub pa_res: Option<String>,
 }
 
 impl From<StoreError> for SessionError {
@@ -44,29 +76,81 @@ impl Payments {
         Ok(session)
     }
 
-    /// A session as it stands now: an open one past its expiry is abandoned on the way.
+    /// The session of a REST `formToken`: one per form token whatever the number of times
+    /// its page is opened (its id derives from the token; of concurrent openings, one
+    /// inserts and the others find it). `None` when the token is unknown, expired, or not a
+    /// payment's.
+    pub async fn open_form_token_session(
+        &self,
+        form_token: &str,
+        payment: impl FnOnce(&PaymentForm) -> Option<(SessionPayment, String)>,
+    ) -> Result<Option<PaymentSession>, StoreError> {
+        let id = form_token_session_id(form_token);
+        if let Some(session) = self.store.payment_session(&id).await? {
+            return Ok(Some(session));
+        }
+        let now = self.clock.now();
+        let Some(form) = self.store.payment_form(form_token).await?.filter(|form| form.is_usable_at(now)) else {
+            return Ok(None);
+        };
+        if form.purpose != FormPurpose::Payment {
+            return Ok(None);
+        }
+        let Some((payment, request)) = payment(&form) else {
+            return Ok(None);
+        };
+        let session = PaymentSession { id, ..PaymentSession::open(form.shop_id, form.mode, payment, request, now) };
+        match self.store.insert_payment_session(&session).await {
+            Ok(()) => Ok(Some(session)),
+            Err(StoreError::AlreadyExists) => self.store.payment_session(&session.id).await,
+            Err(error) => Err(error),
+        }
+    }
+
+    /// A session as stored.
     pub async fn session(&self, id: &str) -> Result<Option<PaymentSession>, StoreError> {
-        let Some(mut session) = self.store.payment_session(id).await? else {
+        self.store.payment_session(id).await
+    }
+
+    /// Abandons an open session past its expiry with the notifications it owes (the buyer
+    /// came back too late, or the sweeper found it); the session as stored afterwards.
+    pub async fn expire_session(
+        &self,
+        id: &str,
+        notifications: Vec<Notification>,
+    ) -> Result<Option<PaymentSession>, StoreError> {
+        let Some(session) = self.store.payment_session(id).await? else {
             return Ok(None);
         };
         let now = self.clock.now();
-        if session.status == SessionStatus::Open && session.is_expired(now) {
-            self.store.abandon_payment_session(id, now).await?;
-            // Another request may have finished it meanwhile: the stored state wins.
-            session = self.store.payment_session(id).await?.unwrap_or(session);
+        if session.status != SessionStatus::Open || !session.is_expired(now) {
+            return Ok(Some(session));
         }
-        Ok(Some(session))
+        // Another request may finish it meanwhile: the stored state wins.
+        self.store.abandon_payment_session(id, now, notifications).await?;
+        self.store.payment_session(id).await
     }
 
-    /// Pays an open session with `card`; refused payments are stored too. `notifications`
-    /// gives the IPNs the payment owes, written with it.
+    /// Open sessions past their expiry, for the sweeper.
+    pub async fn expired_sessions(&self, limit: usize) -> Result<Vec<PaymentSession>, StoreError> {
+        self.store.expired_payment_sessions(self.clock.now(), limit).await
+    }
+
+    /// Pays an open session with `card`; refused payments are stored too. A card enrolled in
+    /// 3-D Secure claims the session with its waiting transaction and returns the enrolment.
+    /// `cpay_option`: what a Cpay card's holder chose. `notifications` gives the IPNs a
+    /// payment made at once owes, written with it.
     pub async fn pay_session(
         &self,
         session_id: &str,
         card: CardInput,
+        cpay_option: Option<CpayOption>,
         notifications: impl FnOnce(&Transaction) -> Vec<Notification>,
-    ) -> Result<Authorised, SessionError> {
+    ) -> Result<SessionStep, SessionError> {
         let session = self.open_session_or_err(session_id).await?;
+        if self.acquirer.three_ds_enrolment(&card.pan).is_enrolled() {
+            return self.enrol_session(session, card, cpay_option).await;
+        }
         let now = self.clock.now();
         let SessionPayment { amount, currency, capture_mode, capture_day, order } = session.payment.clone();
         let new = NewTransaction {
@@ -84,6 +168,7 @@ impl Payments {
             mode: session.mode,
             token_id: None,
             subscription_id: None,
+            cpay_option,
         };
         let decision = self.ask_acquirer(&new, &card, now).await?;
         let summary = summary_of(&card, &decision);
@@ -93,31 +178,129 @@ impl Payments {
         match self.store.pay_payment_session(session_id, transaction, operation, Some(new_card), owed).await {
             Ok(stored) => {
                 stored.assert_invariants();
-                Ok(Authorised { transaction: stored, decision })
+                Ok(SessionStep::Paid(Box::new(Authorised { transaction: stored, decision })))
             }
             Err(error) => {
                 if decision.is_accepted() {
                     self.acquirer.reverse(&decision).await;
                 }
                 match error {
-                    SessionPayError::NotOpen => {
-                        let now_stored = self.store.payment_session(session_id).await?.ok_or(SessionError::Unknown)?;
-                        Err(SessionError::Finished(Box::new(now_stored)))
-                    }
+                    SessionPayError::NotOpen => Err(self.finished(session_id).await),
                     SessionPayError::Insert(error) => Err(PaymentError::from(error).into()),
                 }
             }
         }
     }
 
-    /// The buyer's "cancel and return to the shop".
-    pub async fn abandon_session(&self, session_id: &str) -> Result<PaymentSession, SessionError> {
+    /// The waiting transaction of an enrolled card, claiming the session.
+    async fn enrol_session(
+        &self,
+        session: PaymentSession,
+        card: CardInput,
+        cpay_option: Option<CpayOption>,
+    ) -> Result<SessionStep, SessionError> {
+        let summary = self.summary_from_bin(&card);
+        let new_card = NewCard { pan: card.pan.clone(), summary: summary.clone() };
+        let SessionPayment { amount, currency, capture_mode, capture_day, order } = session.payment;
+        let waiting = Waiting {
+            shop_id: session.shop_id,
+            reference: session.id.clone(),
+            amount,
+            currency,
+            capture_mode,
+            capture_day,
+            order,
+            mode: session.mode,
+            cpay_option,
+        };
+        let claim = ThreeDsClaim::PaymentSession(session.id.clone());
+        match self.enrol(waiting, &card, summary, Some(new_card), claim).await {
+            Ok(enrollment) => Ok(SessionStep::Authenticate(Box::new(enrollment))),
+            Err(SpendError::SessionNotOpen) => Err(self.finished(&session.id).await),
+            Err(SpendError::DuplicateReference) => Err(PaymentError::DuplicateReference.into()),
+            Err(SpendError::Store(error)) => Err(error.into()),
+            Err(SpendError::Used) => Err(StoreError::Corrupt("a session spent a payment token".into()).into()),
+        }
+    }
+
+    /// The 3-D Secure step of a session paid by an enrolled card; `None` when its payment
+    /// needed none.
+    pub async fn session_authentication(
+        &self,
+        session: &PaymentSession,
+    ) -> Result<Option<SessionAuthentication>, StoreError> {
+        let Some(transaction_id) = session.status.transaction_id() else {
+            return Ok(None);
+        };
+        let Some(authentication) = self.store.three_ds_of_transaction(transaction_id).await? else {
+            return Ok(None);
+        };
+        let key = self.store.three_ds_message_key();
+        Ok(Some(SessionAuthentication {
+            pa_req: three_ds::sign(MessageKind::PaReq, &authentication.id, &key),
+            pa_res: authentication.outcome.map(|_| three_ds::sign(MessageKind::PaRes, &authentication.id, &key)),
+            authentication,
+        }))
+    }
+
+    /// The PaRes the buyer's browser brought back from the ACS: authorises (or ends) the
+    /// session's waiting transaction, with the notifications it owes, in one store call.
+    pub async fn complete_session_authentication(
+        &self,
+        session_id: &str,
+        pa_res: &str,
+        notifications: impl FnOnce(&Transaction, &ThreeDsAuthentication) -> Vec<Notification> + Send + 'static,
+    ) -> Result<Validated, SessionError> {
+        let session = self.store.payment_session(session_id).await?.ok_or(SessionError::Unknown)?;
+        let Some(step) = self.session_authentication(&session).await? else {
+            return Err(SessionError::Finished(Box::new(session)));
+        };
+        let key = self.store.three_ds_message_key();
+        let named = three_ds::verify(MessageKind::PaRes, pa_res, &key).map_err(|error| {
+            SessionError::ThreeDs(ThreeDsError::Message { field: super::ThreeDsField::PaRes, error })
+        })?;
+        if named != step.authentication.id {
+            return Err(SessionError::ThreeDs(ThreeDsError::OtherTransaction(super::ThreeDsField::PaRes)));
+        }
+        let authentication = step.authentication;
+        let now = self.clock.now();
+        if authentication.spend(PaResUse::Ordered, now).is_err() {
+            // Already completed (a second post of the PaRes) or not decided yet.
+            return Err(SessionError::Finished(Box::new(session)));
+        }
+        let key = TransactionKey::Id(authentication.transaction_id.clone());
+        let current = self.transaction(&session.shop_id, &key).await?;
+        let spend = Box::new(move |current: &ThreeDsAuthentication| current.spend(PaResUse::Ordered, now));
+        let decided = authentication.clone();
+        let owed = Box::new(move |transaction: &Transaction| notifications(transaction, &decided));
+        match self.finish(&authentication, &current, spend, owed).await {
+            Ok(validated) => Ok(validated),
+            Err(ThreeDsError::Refused(ThreeDsRefusal::PaResUsed)) => Err(self.finished(session_id).await),
+            Err(ThreeDsError::Payment(error)) => Err(error.into()),
+            Err(error) => Err(SessionError::ThreeDs(error)),
+        }
+    }
+
+    /// The buyer's "cancel and return to the shop", with the notifications it owes.
+    pub async fn abandon_session(
+        &self,
+        session_id: &str,
+        notifications: Vec<Notification>,
+    ) -> Result<PaymentSession, SessionError> {
         let session = self.open_session_or_err(session_id).await?;
-        if !self.store.abandon_payment_session(session_id, self.clock.now()).await? {
-            let now_stored = self.store.payment_session(session_id).await?.ok_or(SessionError::Unknown)?;
-            return Err(SessionError::Finished(Box::new(now_stored)));
+        if !self.store.abandon_payment_session(session_id, self.clock.now(), notifications).await? {
+            return Err(self.finished(session_id).await);
         }
         Ok(PaymentSession { status: SessionStatus::Abandoned, ..session })
+    }
+
+    /// The error for a session that was finished meanwhile: as it is stored now.
+    async fn finished(&self, session_id: &str) -> SessionError {
+        match self.store.payment_session(session_id).await {
+            Ok(Some(session)) => SessionError::Finished(Box::new(session)),
+            Ok(None) => SessionError::Unknown,
+            Err(error) => error.into(),
+        }
     }
 
     async fn open_session_or_err(&self, session_id: &str) -> Result<PaymentSession, SessionError> {
@@ -125,12 +308,17 @@ impl Payments {
         if session.status != SessionStatus::Open {
             return Err(SessionError::Finished(Box::new(session)));
         }
-        let now = self.clock.now();
-        if session.is_expired(now) {
-            self.store.abandon_payment_session(session_id, now).await?;
-            let now_stored = self.store.payment_session(session_id).await?.unwrap_or(session);
-            return Err(SessionError::Expired(Box::new(now_stored)));
+        if session.is_expired(self.clock.now()) {
+            // Abandoned by `expire_session`, with the notifications the adapter makes.
+            return Err(SessionError::Expired(Box::new(session)));
         }
         Ok(session)
     }
+}
+
+/// 32 hex digits of SHA-256 of the form token: a session id no one can derive without the
+/// token, the same for every opening of its page.
+fn form_token_session_id(form_token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(format!("caisse-form-token-session:{form_token}").as_bytes())[..16])
 }

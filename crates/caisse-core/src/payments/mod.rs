@@ -28,7 +28,7 @@ mod three_ds;
 mod tokens;
 pub mod wallets;
 
-pub use hosted::SessionError;
+pub use hosted::{SessionAuthentication, SessionError, SessionStep};
 pub use subscriptions::{InstallmentReport, SubscriptionError};
 pub use three_ds::{AcsSession, Enrollment, ThreeDsError, ThreeDsField, ValidateAuthentication, Validated};
 pub use tokens::{Registered, TokenError};
@@ -83,11 +83,19 @@ pub struct Payments {
     store: Arc<dyn Store>,
     acquirer: Arc<dyn Acquirer>,
     clock: Arc<dyn Clock>,
+    /// The IPNs of changes made after the payment (see `with_later_notices`).
+    later_notices: Option<Arc<dyn crate::ports::LaterNotices>>,
 }
 
 impl Payments {
     pub fn new(store: Arc<dyn Store>, acquirer: Arc<dyn Acquirer>, clock: Arc<dyn Clock>) -> Payments {
-        Payments { store, acquirer, clock }
+        Payments { store, acquirer, clock, later_notices: None }
+    }
+
+    /// Changes made after the payment (cancel, validate, refund, update, the capture batch)
+    /// write what `notices` owes in their database transaction.
+    pub fn with_later_notices(self, notices: Arc<dyn crate::ports::LaterNotices>) -> Payments {
+        Payments { later_notices: Some(notices), ..self }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -114,6 +122,7 @@ impl Payments {
             mode,
             token_id: None,
             subscription_id: None,
+            cpay_option: None,
         };
         match self.authorise_card(new, &card).await {
             // The reference may be a 3-D Secure transaction whose authentication the merchant
@@ -142,6 +151,7 @@ impl Payments {
             mode,
             token_id: None,
             subscription_id: None,
+            cpay_option: None,
         };
         self.authorise_card(new, &card).await
     }
@@ -174,6 +184,7 @@ impl Payments {
             mode: command.mode,
             token_id: source.token_id.clone(),
             subscription_id: None,
+            cpay_option: None,
         };
         self.authorise_card(new, &card).await
     }
@@ -187,7 +198,7 @@ impl Payments {
             transition.operation.acquirer_response_code = Some("00".into());
             Ok(transition)
         });
-        Ok(self.store.apply(&shop_id, &key, change).await?)
+        Ok(self.apply_later(&shop_id, &key, change).await?)
     }
 
     pub async fn validate(&self, command: CashOperation) -> Result<Transition, PaymentError> {
@@ -200,7 +211,7 @@ impl Payments {
             transition.operation.acquirer_response_code = Some("00".into());
             Ok(transition)
         });
-        Ok(self.store.apply(&shop_id, &key, change).await?)
+        Ok(self.apply_later(&shop_id, &key, change).await?)
     }
 
     pub async fn refund(&self, command: CashOperation) -> Result<Transition, PaymentError> {
@@ -227,7 +238,7 @@ impl Payments {
             }
             Ok(transition)
         });
-        Ok(self.store.apply(&shop_id, &key, change).await?)
+        Ok(self.apply_later(&shop_id, &key, change).await?)
     }
 
     pub async fn transaction(&self, shop_id: &ShopId, key: &TransactionKey) -> Result<Transaction, PaymentError> {
@@ -241,7 +252,11 @@ impl Payments {
     /// Captures what is due, credits pending credits, expires unvalidated transactions.
     pub async fn run_capture_batch(&self) -> Result<BatchReport, PaymentError> {
         let now = self.clock.now();
-        Ok(self.store.run_capture_batch(now.date_naive(), now).await?)
+        let report = match &self.later_notices {
+            Some(notices) => self.store.run_capture_batch_noticed(now.date_naive(), now, Arc::clone(notices)).await?,
+            None => self.store.run_capture_batch(now.date_naive(), now).await?,
+        };
+        Ok(report)
     }
 
     async fn authorise_card(&self, new: NewTransaction, card: &CardInput) -> Result<Authorised, PaymentError> {
@@ -373,6 +388,8 @@ struct NewTransaction {
     mode: Mode,
     token_id: Option<String>,
     subscription_id: Option<String>,
+    /// A Cpay payment: the option the buyer chose on the hosted page.
+    cpay_option: Option<crate::cpay::CpayOption>,
 }
 
 /// What a transaction draws on.
@@ -446,6 +463,7 @@ impl NewTransaction {
             token_id: self.token_id,
             subscription_id: self.subscription_id,
             mandate,
+            cpay_option: self.cpay_option,
         };
         transaction.assert_invariants();
         (transaction, operation)

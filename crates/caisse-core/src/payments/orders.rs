@@ -4,8 +4,10 @@ use super::{PaymentError, Payments};
 use crate::command::UpdateTransaction;
 use crate::money::{Amount, Currency};
 use crate::payment_form::{FORM_TOKEN_LIFETIME, FormPurpose, PaymentForm};
+use crate::ports::{ApplyError, LaterSource, TransitionFn};
 use crate::shop::{Mode, ShopId};
-use crate::transaction::{self, Transaction, Transition};
+use crate::transaction::{self, Transaction, TransactionKey, Transition};
+use std::sync::Arc;
 
 impl Payments {
     /// REST V4 `Transaction/Update`: lower the amount, move the capture date, or drop manual
@@ -16,7 +18,22 @@ impl Payments {
         let change = Box::new(move |tx: &Transaction| {
             transaction::update(tx, amount, capture_date, validate_automatically, now)
         });
-        Ok(self.store.apply(&shop_id, &key, change).await?)
+        Ok(self.apply_later(&shop_id, &key, change).await?)
+    }
+
+    /// A merchant's change of a transaction, with the notices it owes when some are wired.
+    pub(super) async fn apply_later(
+        &self,
+        shop_id: &ShopId,
+        key: &TransactionKey,
+        change: TransitionFn,
+    ) -> Result<Transition, ApplyError> {
+        match &self.later_notices {
+            Some(notices) => {
+                self.store.apply_noticed(shop_id, key, change, Arc::clone(notices), LaterSource::Merchant).await
+            }
+            None => self.store.apply(shop_id, key, change).await,
+        }
     }
 
     /// A shop's transactions of one order, oldest first (refund credits included).

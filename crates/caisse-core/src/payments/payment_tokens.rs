@@ -147,6 +147,7 @@ impl Payments {
             mode: command.mode,
             token_id: None,
             subscription_id: None,
+            cpay_option: None,
         };
         let decision = self.ask_acquirer(&new, &card, now).await?;
         // A vault entry of the paying shop's own: later duplicates read the card from it.
@@ -166,6 +167,9 @@ impl Payments {
                     SpendError::Used => PaymentTokenRefusal::Used.into(),
                     SpendError::DuplicateReference => PaymentError::DuplicateReference.into(),
                     SpendError::Store(error) => error.into(),
+                    SpendError::SessionNotOpen => {
+                        PaymentError::Store(crate::ports::StoreError::Corrupt("no session was claimed".into())).into()
+                    }
                 })
             }
         }

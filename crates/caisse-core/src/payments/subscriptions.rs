@@ -151,6 +151,7 @@ impl Payments {
             mode: subscription.mode,
             token_id: Some(subscription.token_id.clone()),
             subscription_id: Some(subscription.id.clone()),
+            cpay_option: None,
         };
         let (transaction, operation, decision) = match method {
             Some(TokenMethod::Card { card: summary }) => {

@@ -10,7 +10,7 @@ use crate::command::{Authorise, CardInput};
 use crate::money::{Amount, Currency};
 use crate::operation::{Operation, OperationName};
 use crate::payment_token::{PaymentTokenRefusal, SpendError};
-use crate::ports::{AuthorisationDecision, ChangeError, NewCard};
+use crate::ports::{AuthorisationDecision, ChangeError, NewCard, NotificationsFn, ThreeDsClaim, no_notifications};
 use crate::shop::{Mode, ShopId};
 use crate::three_ds::{self, HolderChoice, MessageError, MessageKind, PaResUse, ThreeDsAuthentication, ThreeDsRefusal};
 use crate::transaction::{
@@ -103,20 +103,23 @@ fn not_spending(error: SpendError) -> PaymentError {
     match error {
         SpendError::DuplicateReference => PaymentError::DuplicateReference,
         SpendError::Store(error) => PaymentError::Store(error),
-        SpendError::Used => PaymentError::Store(crate::ports::StoreError::Corrupt("no token was spent".into())),
+        SpendError::Used | SpendError::SessionNotOpen => {
+            PaymentError::Store(crate::ports::StoreError::Corrupt("nothing was claimed".into()))
+        }
     }
 }
 
 /// The waiting transaction's fields.
-struct Waiting {
-    shop_id: ShopId,
-    reference: String,
-    amount: Amount,
-    currency: Currency,
-    capture_mode: CaptureMode,
-    capture_day: u8,
-    order: OrderDetails,
-    mode: Mode,
+pub(super) struct Waiting {
+    pub(super) shop_id: ShopId,
+    pub(super) reference: String,
+    pub(super) amount: Amount,
+    pub(super) currency: Currency,
+    pub(super) capture_mode: CaptureMode,
+    pub(super) capture_day: u8,
+    pub(super) order: OrderDetails,
+    pub(super) mode: Mode,
+    pub(super) cpay_option: Option<crate::cpay::CpayOption>,
 }
 
 impl Payments {
@@ -127,9 +130,10 @@ impl Payments {
         let summary = self.summary_from_bin(&card);
         // A brand the card does not carry is ignored, as cardOrder's acquirer does.
         let summary = wallet::with_brand_choice(summary.clone(), card.brand_choice).unwrap_or(summary);
-        let waiting = Waiting { shop_id, reference, amount, currency, capture_mode, capture_day, order, mode };
+        let waiting =
+            Waiting { shop_id, reference, amount, currency, capture_mode, capture_day, order, mode, cpay_option: None };
         let new_card = NewCard { pan: card.pan.clone(), summary: summary.clone() };
-        self.enrol(waiting, &card, summary, Some(new_card), None).await.map_err(not_spending)
+        self.enrol(waiting, &card, summary, Some(new_card), ThreeDsClaim::Nothing).await.map_err(not_spending)
     }
 
     /// cardCheckEnrollment with a hosted-fields `paymentToken`: the token is spent in the
@@ -145,9 +149,11 @@ impl Payments {
         let PayWithPaymentToken {
             shop_id, reference, amount, currency, capture_mode, capture_day, order, mode, ..
         } = command;
-        let waiting = Waiting { shop_id, reference, amount, currency, capture_mode, capture_day, order, mode };
+        let waiting =
+            Waiting { shop_id, reference, amount, currency, capture_mode, capture_day, order, mode, cpay_option: None };
         let new_card = NewCard { pan: card.pan.clone(), summary: summary.clone() };
-        self.enrol(waiting, &card, summary, Some(new_card), Some(token.id)).await.map_err(|error| match error {
+        let claim = ThreeDsClaim::PaymentToken(token.id);
+        self.enrol(waiting, &card, summary, Some(new_card), claim).await.map_err(|error| match error {
             SpendError::Used => PaymentTokenRefusal::Used.into(),
             other => not_spending(other).into(),
         })
@@ -170,17 +176,18 @@ impl Payments {
             capture_day: command.capture_day,
             order: command.order,
             mode: command.mode,
+            cpay_option: None,
         };
-        Ok(self.enrol(waiting, &card, summary, None, None).await.map_err(not_spending)?)
+        Ok(self.enrol(waiting, &card, summary, None, ThreeDsClaim::Nothing).await.map_err(not_spending)?)
     }
 
-    async fn enrol(
+    pub(super) async fn enrol(
         &self,
         waiting: Waiting,
         card: &CardInput,
         summary: CardSummary,
         new_card: Option<NewCard>,
-        spending_payment_token: Option<String>,
+        claim: ThreeDsClaim,
     ) -> Result<Enrollment, SpendError> {
         let now = self.clock.now();
         let enrolment = self.acquirer.three_ds_enrolment(&card.pan);
@@ -213,13 +220,12 @@ impl Payments {
             token_id: None,
             subscription_id: None,
             mandate: None,
+            cpay_option: waiting.cpay_option,
         };
         transaction.assert_invariants();
         let authentication = ThreeDsAuthentication::new(&transaction, enrolment, now);
-        let stored = self
-            .store
-            .insert_three_ds(transaction, operation, new_card, authentication.clone(), spending_payment_token)
-            .await?;
+        let stored =
+            self.store.insert_three_ds(transaction, operation, new_card, authentication.clone(), claim).await?;
         let key = self.store.three_ds_message_key();
         Ok(Enrollment {
             pa_req: three_ds::sign(MessageKind::PaReq, &authentication.id, &key),
@@ -276,7 +282,8 @@ impl Payments {
             return Ok(Validated { authentication: spent, transaction, decision: None });
         }
         let end = Box::new(move |tx: &Transaction| three_ds::end_unauthenticated(tx, outcome, now));
-        let (spent, transition) = self.store.complete_three_ds(&authentication.id, spend, end).await?;
+        let (spent, transition) =
+            self.store.complete_three_ds(&authentication.id, spend, end, no_notifications()).await?;
         Ok(Validated { authentication: spent, transaction: transition.updated, decision: None })
     }
 
@@ -292,7 +299,7 @@ impl Payments {
         // Refused here too, so that the acquirer is not asked for a PaRes already spent.
         authentication.spend(PaResUse::Ordered, now).map_err(ThreeDsError::Refused)?;
         let spend = Box::new(move |current: &ThreeDsAuthentication| current.spend(PaResUse::Ordered, now));
-        self.finish(&authentication, &current, spend).await
+        self.finish(&authentication, &current, spend, no_notifications()).await
     }
 
     /// The cardOrder that follows cardValidateAuthentication on the same reference. `None`
@@ -321,7 +328,7 @@ impl Payments {
         }
         let now = self.clock.now();
         let order = Box::new(move |current: &ThreeDsAuthentication| current.order_after_validation(now));
-        match self.finish(&authentication, &current, order).await {
+        match self.finish(&authentication, &current, order, no_notifications()).await {
             Ok(Validated { transaction, decision: Some(decision), .. }) => {
                 Ok(Some(Authorised { transaction, decision }))
             }
@@ -336,12 +343,13 @@ impl Payments {
     }
 
     /// Authorises (or ends) a waiting transaction as its authentication says, spending the
-    /// authentication with `spend` in the same store call.
-    async fn finish(
+    /// authentication with `spend` and writing `notifications` in the same store call.
+    pub(super) async fn finish(
         &self,
         authentication: &ThreeDsAuthentication,
         current: &Transaction,
         spend: crate::ports::ChangeFn<ThreeDsAuthentication, ThreeDsRefusal>,
+        notifications: NotificationsFn,
     ) -> Result<Validated, ThreeDsError> {
         let now = self.clock.now();
         let outcome = authentication.outcome.ok_or(ThreeDsError::Refused(ThreeDsRefusal::NotDecided))?;
@@ -350,7 +358,8 @@ impl Payments {
         }
         if !outcome.allows_authorisation() {
             let end = Box::new(move |tx: &Transaction| three_ds::end_unauthenticated(tx, outcome, now));
-            let (spent, transition) = self.store.complete_three_ds(&authentication.id, spend, end).await?;
+            let (spent, transition) =
+                self.store.complete_three_ds(&authentication.id, spend, end, notifications).await?;
             return Ok(Validated { authentication: spent, transaction: transition.updated, decision: None });
         }
         let summary = current.card.clone().ok_or(PaymentError::NoCard)?;
@@ -365,7 +374,7 @@ impl Payments {
             network_transaction_id: decision.network_transaction_id.clone(),
         };
         let authorise = Box::new(move |tx: &Transaction| three_ds::authorise_waiting(tx, details, outcome, now));
-        match self.store.complete_three_ds(&authentication.id, spend, authorise).await {
+        match self.store.complete_three_ds(&authentication.id, spend, authorise, notifications).await {
             Ok((spent, transition)) => {
                 transition.updated.assert_invariants();
                 Ok(Validated { authentication: spent, transaction: transition.updated, decision: Some(decision) })

@@ -52,6 +52,7 @@ fn verification(command: &CreateToken, reference: String, token_id: &str) -> New
         mode: command.mode,
         token_id: Some(token_id.to_owned()),
         subscription_id: None,
+        cpay_option: None,
     }
 }
 
@@ -121,6 +122,7 @@ impl Payments {
             mode,
             token_id: Some(token_id.clone()),
             subscription_id: None,
+            cpay_option: None,
         };
         let decision = self.ask_acquirer(&new, &card, now).await?;
         if !decision.is_accepted() {
@@ -275,6 +277,7 @@ impl Payments {
             mode: command.mode,
             token_id: Some(token.id.clone()),
             subscription_id: None,
+            cpay_option: None,
         };
         match token.method {
             TokenMethod::Card { card: summary } => {

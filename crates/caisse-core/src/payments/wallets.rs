@@ -215,6 +215,7 @@ impl Payments {
             mode: command.mode,
             token_id: None,
             subscription_id: None,
+            cpay_option: None,
         };
         Ok(self.authorise_with(new, &card, Some(summary)).await?)
     }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::card::{CardBrand, CardExpiry};
+use crate::cpay::CpayOption;
 use chrono::TimeZone;
 use proptest::prelude::*;
 
@@ -42,6 +43,7 @@ fn transaction(status: TransactionStatus, amount: u64) -> Transaction {
         token_id: None,
         subscription_id: None,
         mandate: None,
+        cpay_option: None,
     }
 }
 
@@ -97,6 +99,47 @@ fn refund_only_after_capture_and_never_above() {
     let last = refund(&first.updated, Amount(700), Currency::EUR, at(2)).unwrap();
     assert_eq!(last.updated.status, TransactionStatus::Credited);
     assert!(refund(&last.updated, Amount(1), Currency::EUR, at(2)).is_err());
+}
+
+fn cpay(option: CpayOption, amount: u64) -> Transaction {
+    Transaction { cpay_option: Some(option), ..transaction(TransactionStatus::Captured, amount) }
+}
+
+#[test]
+fn cpay_instalments_refund_in_total_or_in_part_on_the_day_of_payment_only() {
+    let end_of_day = Utc.with_ymd_and_hms(2026, 11, 1, 23, 59, 59).unwrap();
+    for option in [CpayOption::Instalments5, CpayOption::Instalments10, CpayOption::Instalments20] {
+        let tx = cpay(option, 1000);
+        let partial = refund(&tx, Amount(400), Currency::EUR, at(1)).unwrap();
+        assert_eq!(partial.updated.refundable(), Amount(600));
+        let total = refund(&partial.updated, Amount(600), Currency::EUR, end_of_day).unwrap();
+        assert_eq!(total.updated.status, TransactionStatus::Credited);
+        assert_eq!(refund(&tx, Amount(1000), Currency::EUR, at(2)), Err(Refusal::RefundWindowClosed));
+        assert_eq!(refund(&partial.updated, Amount(1), Currency::EUR, at(2)), Err(Refusal::RefundWindowClosed));
+    }
+}
+
+#[test]
+fn cpay_comptant_and_credit_refund_any_day() {
+    for option in [CpayOption::Comptant, CpayOption::Credit] {
+        let tx = cpay(option, 1000);
+        let partial = refund(&tx, Amount(250), Currency::EUR, at(3)).unwrap();
+        let total = refund(&partial.updated, Amount(750), Currency::EUR, at(20)).unwrap();
+        assert_eq!(total.updated.status, TransactionStatus::Credited);
+    }
+}
+
+#[test]
+fn refund_window_is_checked_after_status_and_amount() {
+    let waiting = Transaction { status: TransactionStatus::ToCapture, ..cpay(CpayOption::Instalments5, 1000) };
+    assert_eq!(
+        refund(&waiting, Amount(1), Currency::EUR, at(2)),
+        Err(Refusal::WrongStatus(TransactionStatus::ToCapture))
+    );
+    assert_eq!(
+        refund(&cpay(CpayOption::Instalments5, 1000), Amount::ZERO, Currency::EUR, at(2)),
+        Err(Refusal::ZeroAmount)
+    );
 }
 
 #[test]

@@ -12,16 +12,22 @@
 //!   return and the IPN.
 //! - `trans_id`: the key that keeps `vads_trans_id` unique per shop per UTC day.
 //! - `check`: the whole check of a posted form against the shop's settings and the store.
+//! - `later`: the IPN of operations made after the payment (REST, the capture batch).
+//! - `cpay`: Cpay (`AURORE-MULTI`): the page it goes to, its capture day, the financial
+//!   conditions of each option.
 //! - `error`, `error_page`: [`FormError`] and the page a refused form shows.
 //!
 //! The order of the steps is in `post`'s documentation.
 
 mod check;
+pub mod cpay;
 mod dictionary;
 mod error;
 mod error_page;
 mod format;
+mod later;
 mod post;
+pub mod record;
 mod request;
 mod result;
 mod rules;
@@ -33,9 +39,11 @@ mod types;
 mod tests;
 
 pub use check::{CheckError, Refused, algorithm_of, check_form};
+pub use cpay::{FinancialConditions, conditions};
 pub use dictionary::{CPAY_CARD, FIELDS, Family, FieldSpec, Format, Presence, lookup};
 pub use error::{FormError, FormErrorCode};
 pub use error_page::{page_language, render_error_page};
+pub use later::{FormLaterNotices, recorded_request, url_check_src};
 pub use post::{FormPost, SIGNATURE};
 pub use request::{OrderDetails, PaymentRequest, ReturnSettings, SubscriptionRequest};
 pub use result::{

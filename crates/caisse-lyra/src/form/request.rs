@@ -117,7 +117,8 @@ impl PaymentRequest {
         }
     }
 
-    /// Whether the form asks for Cpay (`vads_payment_cards` names `AURORE-MULTI`).
+    /// Whether the form offers Cpay (`vads_payment_cards` names `AURORE-MULTI`, alone or not):
+    /// its constraints apply. The page's routing is `form::cpay::is_cpay`.
     pub fn is_cpay(&self) -> bool {
         self.payment_cards.iter().any(|card| card == dictionary::CPAY_CARD)
     }

@@ -3,10 +3,12 @@
 //! ([`FormOutcome`]) turned into the platform's `vads_` fields, then signed like the form.
 //! Mapping choices are in docs/form-api-choices.md, "Results".
 
+use super::dictionary::CPAY_CARD;
 use super::request::PaymentRequest;
 use super::signature::{SignatureAlgorithm, sign, signing_string};
 use crate::objects::status::DetailedStatus;
 use crate::objects::{masked_pan, mid};
+use caisse_core::card::CardBrand;
 use caisse_core::three_ds::{Enrolment, Outcome};
 use caisse_core::transaction::{CaptureMode, Transaction, TransactionKind, TransactionStatus};
 use chrono::{DateTime, Utc};
@@ -213,6 +215,31 @@ fn warranty(transaction: &Transaction) -> &'static str {
     }
 }
 
+/// `vads_payment_option_code`: the Cpay option the buyer chose.
+const OPTION_CODE: &str = "vads_payment_option_code";
+
+/// `vads_acquirer_network`: the network the payment went through (the platform's network
+/// codes, as in `vads_contracts`). Cpay goes through Cetelem's Aurore network.
+fn acquirer_network(transaction: &Transaction, brand: CardBrand) -> &'static str {
+    if transaction.cpay_option.is_some() {
+        return "AURORE";
+    }
+    match brand {
+        CardBrand::Cb
+        | CardBrand::Visa
+        | CardBrand::Mastercard
+        | CardBrand::Maestro
+        | CardBrand::Vpay
+        | CardBrand::VisaElectron => "CB",
+        CardBrand::Amex => "AMEXGLOBAL",
+        CardBrand::Jcb => "JCB",
+        CardBrand::Diners => "GICC_DINERS",
+        CardBrand::Aurore => "AURORE",
+        // No network code for them in the platform's public list.
+        CardBrand::Cup | CardBrand::Bcmc => "",
+    }
+}
+
 /// `vads_payment_certificate`: 40 lowercase hex, derived from the transaction and its
 /// authorisation so that it is stable across the return, the IPN and its replays.
 fn payment_certificate(transaction: &Transaction) -> String {
@@ -273,10 +300,15 @@ pub fn result_fields(request: &PaymentRequest, outcome: &FormOutcome, purpose: R
         push("vads_effective_currency", tx.currency.numeric_code());
         push("vads_contract_used", mid(tx.shop_id.as_str()));
         if let Some(card) = &tx.card {
-            push("vads_card_brand", card.brand.sips_name().to_owned());
+            let brand = if tx.cpay_option.is_some() { CPAY_CARD } else { card.brand.sips_name() };
+            push("vads_card_brand", brand.to_owned());
+            push("vads_acquirer_network", acquirer_network(tx, card.brand).to_owned());
             push("vads_card_number", masked_pan(card));
             push("vads_expiry_month", card.expiry.month.to_string());
             push("vads_expiry_year", card.expiry.year.to_string());
+        }
+        if let Some(option) = tx.cpay_option {
+            push(OPTION_CODE, option.code().to_owned());
         }
     }
     let three_ds = &outcome.three_ds;
@@ -300,7 +332,9 @@ pub fn result_fields(request: &PaymentRequest, outcome: &FormOutcome, purpose: R
         let validation = if tx.capture_mode == CaptureMode::Validation { "1" } else { "0" };
         (tx.capture_day.to_string(), validation)
     });
-    fields.extend(request.echo.iter().cloned());
+    // The option the buyer chose replaces one the form may have posted.
+    let chosen_option = transaction.is_some_and(|tx| tx.cpay_option.is_some());
+    fields.extend(request.echo.iter().filter(|(name, _)| !(chosen_option && name == OPTION_CODE)).cloned());
     if let Some((delay, validation)) = used {
         if !echoed("vads_capture_delay") {
             fields.push(("vads_capture_delay".to_owned(), delay));
@@ -344,6 +378,7 @@ mod tests {
     use crate::form::post::FormPost;
     use crate::form::signature::verify;
     use crate::objects::transaction::tests::sample;
+    use caisse_core::cpay::CpayOption;
     use chrono::TimeZone;
     use std::collections::HashSet;
 
@@ -530,6 +565,53 @@ mod tests {
         for src in ["PAY", "BO", "BATCH", "BATCH_AUTO", "REC", "MERCH_BO", "RETRY"] {
             assert_eq!(UrlCheckSrc::parse(src).map(UrlCheckSrc::as_str), Some(src));
         }
+    }
+
+    #[test]
+    fn cpay_payment_names_aurore_and_the_option() {
+        let request = request(&[("vads_payment_cards", "AURORE-MULTI"), ("vads_payment_option_code", "CPT")]);
+        let mut transaction = sample(TransactionKind::Debit, TransactionStatus::Captured);
+        transaction.capture_mode = CaptureMode::Immediate;
+        transaction.cpay_option = Some(CpayOption::Instalments10);
+        let three_ds = ThreeDsResult::of(Enrolment::Challenge, Some(Outcome::Authenticated));
+        let outcome = FormOutcome::transaction(transaction, three_ds);
+        for purpose in [ResultPurpose::Return, ResultPurpose::Ipn(UrlCheckSrc::Pay)] {
+            let fields = result_fields(&request, &outcome, purpose);
+            assert_unique(&fields);
+            for (name, expected) in [
+                ("vads_result", "00"),
+                ("vads_trans_status", "CAPTURED"),
+                ("vads_auth_result", "00"),
+                ("vads_card_brand", "AURORE-MULTI"),
+                ("vads_acquirer_network", "AURORE"),
+                ("vads_payment_option_code", "10X"),
+                ("vads_warranty_result", "YES"),
+                ("vads_threeds_enrolled", "Y"),
+                ("vads_threeds_status", "Y"),
+                ("vads_threeds_auth_type", "CHALLENGE"),
+                ("vads_capture_delay", "0"),
+                ("vads_validation_mode", "0"),
+            ] {
+                assert_eq!(value(&fields, name), Some(expected), "{name}");
+            }
+            assert!(value(&fields, "vads_threeds_cavv").is_some_and(|cavv| !cavv.is_empty()));
+        }
+    }
+
+    #[test]
+    fn card_payments_name_their_network_and_no_option() {
+        let request = request(&[("vads_payment_option_code", "CPT")]);
+        let fields = result_fields(&request, &accepted_outcome(), ResultPurpose::Return);
+        assert_eq!(value(&fields, "vads_card_brand"), Some("CB"));
+        assert_eq!(value(&fields, "vads_acquirer_network"), Some("CB"));
+        // Without Cpay the posted option is only echoed.
+        assert_eq!(value(&fields, "vads_payment_option_code"), Some("CPT"));
+        let card_payment = sample(TransactionKind::Debit, TransactionStatus::ToCapture);
+        assert_eq!(acquirer_network(&card_payment, CardBrand::Amex), "AMEXGLOBAL");
+        assert_eq!(acquirer_network(&card_payment, CardBrand::Visa), "CB");
+        let abandoned =
+            result_fields(&request, &FormOutcome::abandoned(Abandonment::BuyerCancelled), ResultPurpose::Return);
+        assert_eq!(value(&abandoned, "vads_acquirer_network"), None);
     }
 
     #[test]

@@ -248,6 +248,7 @@ pub(crate) mod tests {
             token_id: Some("b6e51ba31f934ac5b25ccad2a52ccd56".into()),
             subscription_id: None,
             mandate: None,
+            cpay_option: None,
         }
     }
 

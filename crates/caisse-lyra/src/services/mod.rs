@@ -3,7 +3,7 @@
 
 mod cancel_or_refund;
 mod capture;
-mod common;
+pub(crate) mod common;
 mod create_payment;
 mod create_subscription;
 mod create_token;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod form;
+pub mod page;
 
 use caisse_core::clock::TestClock;
 use caisse_server::{AppState, Settings};

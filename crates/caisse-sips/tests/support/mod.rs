@@ -465,7 +465,20 @@ impl Store for MemoryStore {
         Err(not_for_sips())
     }
 
-    async fn abandon_payment_session(&self, _id: &str, _at: DateTime<Utc>) -> Result<bool, StoreError> {
+    async fn abandon_payment_session(
+        &self,
+        _id: &str,
+        _at: DateTime<Utc>,
+        _notifications: Vec<caisse_core::notification::Notification>,
+    ) -> Result<bool, StoreError> {
+        Err(not_for_sips())
+    }
+
+    async fn expired_payment_sessions(
+        &self,
+        _now: DateTime<Utc>,
+        _limit: usize,
+    ) -> Result<Vec<caisse_core::payment_session::PaymentSession>, StoreError> {
         Err(not_for_sips())
     }
 
@@ -491,7 +504,7 @@ impl Store for MemoryStore {
         _operation: Operation,
         _card: Option<NewCard>,
         _authentication: caisse_core::three_ds::ThreeDsAuthentication,
-        _spending: Option<String>,
+        _claim: caisse_core::ports::ThreeDsClaim,
     ) -> Result<Transaction, caisse_core::payment_token::SpendError> {
         Err(not_for_sips().into())
     }
@@ -523,6 +536,7 @@ impl Store for MemoryStore {
         _id: &str,
         _change: ChangeFn<caisse_core::three_ds::ThreeDsAuthentication, caisse_core::three_ds::ThreeDsRefusal>,
         _transition: TransitionFn,
+        _notifications: caisse_core::ports::NotificationsFn,
     ) -> Result<
         (caisse_core::three_ds::ThreeDsAuthentication, Transition),
         ChangeError<caisse_core::three_ds::ThreeDsRefusal>,

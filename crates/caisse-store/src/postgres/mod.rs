@@ -4,6 +4,7 @@
 //! each other's rows (`SKIP LOCKED`).
 
 mod form;
+mod later_notices;
 pub(crate) mod migrate;
 mod notifications;
 mod payment_sessions;
@@ -204,38 +205,18 @@ impl Store for PostgresStore {
         key: &TransactionKey,
         transition: TransitionFn,
     ) -> Result<Transition, ApplyError> {
-        let mut client = self.client().await?;
-        let locked = client.transaction().await.map_err(pg_error)?;
-        let rows = sql::query_by_key(&locked, &sql::TRANSACTION_FOR_UPDATE_BY, shop, key).await?;
-        let Some(row) = rows.first() else {
-            return Err(ApplyError::NotFound);
-        };
-        let (row_id, current) = sql::transaction_from_row(row)?;
-        // Dropping `locked` on an early return rolls it back, but without waiting: a refusal,
-        // the usual early return, is rolled back before it is answered, so that the row is
-        // free when the merchant's next call (or the batch, which skips locked rows) comes.
-        let transition = match guarded(|| transition(&current))? {
-            Ok(transition) => transition,
-            Err(refusal) => {
-                locked.rollback().await.map_err(pg_error)?;
-                return Err(refusal.into());
-            }
-        };
-        let mut transition = rows::checked_transition(&current, transition)?;
-        sql::update(&locked, row_id, &current, &transition.updated).await?;
-        sql::insert_operation(&locked, &transition.operation).await?;
-        if let Some((spawned, operation)) = transition.spawned.take() {
-            // A refund's CREDIT, in the same transaction as its parent's update; its card is
-            // the parent's vault entry. Its reference cannot clash with a merchant's (see
-            // `CREDIT_REFERENCE_PREFIX`): a clash is a bug, reported as such.
-            let stored = insert_new(&locked, spawned, operation).await.map_err(|error| match error {
-                InsertError::DuplicateReference => StoreError::AlreadyExists,
-                InsertError::Store(error) => error,
-            })?;
-            transition.spawned = Some(stored);
-        }
-        locked.commit().await.map_err(pg_error)?;
-        Ok(transition)
+        self.apply_in(shop, key, transition, None).await
+    }
+
+    async fn apply_noticed(
+        &self,
+        shop: &ShopId,
+        key: &TransactionKey,
+        transition: TransitionFn,
+        notices: Arc<dyn caisse_core::ports::LaterNotices>,
+        source: caisse_core::ports::LaterSource,
+    ) -> Result<Transition, ApplyError> {
+        self.apply_in(shop, key, transition, Some((notices.as_ref(), source))).await
     }
 
     async fn reveal_pan(&self, shop: &ShopId, card_id: &str) -> Result<Option<Pan>, StoreError> {
@@ -256,20 +237,16 @@ impl Store for PostgresStore {
     }
 
     async fn run_capture_batch(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<BatchReport, StoreError> {
-        let mut total = BatchReport::default();
-        loop {
-            let (report, candidates) = self.settle_chunk(today, now).await?;
-            let settled = report.captured + report.expired + report.credited;
-            total.captured += report.captured;
-            total.expired += report.expired;
-            total.credited += report.credited;
-            if candidates < BATCH_CHUNK {
-                return Ok(total);
-            }
-            if settled == 0 {
-                return Err(StoreError::Corrupt("capture batch found candidates it could not settle".into()));
-            }
-        }
+        self.capture_batch(today, now, None).await
+    }
+
+    async fn run_capture_batch_noticed(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        notices: Arc<dyn caisse_core::ports::LaterNotices>,
+    ) -> Result<BatchReport, StoreError> {
+        self.capture_batch(today, now, Some(notices.as_ref())).await
     }
 
     async fn lyra_credentials(&self, shop: &ShopId) -> Result<Option<LyraCredentials>, StoreError> {
@@ -643,8 +620,21 @@ impl Store for PostgresStore {
         payment_sessions::one(self, id).await
     }
 
-    async fn abandon_payment_session(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        payment_sessions::abandon(self, id, at).await
+    async fn abandon_payment_session(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        notifications: Vec<caisse_core::notification::Notification>,
+    ) -> Result<bool, StoreError> {
+        payment_sessions::abandon(self, id, at, notifications).await
+    }
+
+    async fn expired_payment_sessions(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<caisse_core::payment_session::PaymentSession>, StoreError> {
+        payment_sessions::expired(self, now, limit).await
     }
 
     async fn pay_payment_session(
@@ -669,9 +659,9 @@ impl Store for PostgresStore {
         operation: Operation,
         card: Option<NewCard>,
         authentication: caisse_core::three_ds::ThreeDsAuthentication,
-        spending: Option<String>,
+        claim: caisse_core::ports::ThreeDsClaim,
     ) -> Result<Transaction, caisse_core::payment_token::SpendError> {
-        three_ds::insert(self, transaction, operation, card, authentication, spending).await
+        three_ds::insert(self, transaction, operation, card, authentication, claim).await
     }
 
     async fn three_ds_authentication(
@@ -701,11 +691,12 @@ impl Store for PostgresStore {
         id: &str,
         change: ChangeFn<caisse_core::three_ds::ThreeDsAuthentication, caisse_core::three_ds::ThreeDsRefusal>,
         transition: TransitionFn,
+        notifications: caisse_core::ports::NotificationsFn,
     ) -> Result<
         (caisse_core::three_ds::ThreeDsAuthentication, Transition),
         ChangeError<caisse_core::three_ds::ThreeDsRefusal>,
     > {
-        three_ds::complete(self, id, change, transition).await
+        three_ds::complete(self, id, change, transition, notifications).await
     }
 }
 
@@ -725,9 +716,83 @@ async fn insert_new(
 }
 
 impl PostgresStore {
+    /// `apply`, with the later notices the change owes written before it commits.
+    async fn apply_in(
+        &self,
+        shop: &ShopId,
+        key: &TransactionKey,
+        transition: TransitionFn,
+        notices: Option<(&dyn caisse_core::ports::LaterNotices, caisse_core::ports::LaterSource)>,
+    ) -> Result<Transition, ApplyError> {
+        let mut client = self.client().await?;
+        let locked = client.transaction().await.map_err(pg_error)?;
+        let rows = sql::query_by_key(&locked, &sql::TRANSACTION_FOR_UPDATE_BY, shop, key).await?;
+        let Some(row) = rows.first() else {
+            return Err(ApplyError::NotFound);
+        };
+        let (row_id, current) = sql::transaction_from_row(row)?;
+        // Dropping `locked` on an early return rolls it back, but without waiting: a refusal,
+        // the usual early return, is rolled back before it is answered, so that the row is
+        // free when the merchant's next call (or the batch, which skips locked rows) comes.
+        let transition = match guarded(|| transition(&current))? {
+            Ok(transition) => transition,
+            Err(refusal) => {
+                locked.rollback().await.map_err(pg_error)?;
+                return Err(refusal.into());
+            }
+        };
+        let mut transition = rows::checked_transition(&current, transition)?;
+        sql::update(&locked, row_id, &current, &transition.updated).await?;
+        sql::insert_operation(&locked, &transition.operation).await?;
+        if let Some((spawned, operation)) = transition.spawned.take() {
+            // A refund's CREDIT, in the same transaction as its parent's update; its card is
+            // the parent's vault entry. Its reference cannot clash with a merchant's (see
+            // `CREDIT_REFERENCE_PREFIX`): a clash is a bug, reported as such.
+            let stored = insert_new(&locked, spawned, operation).await.map_err(|error| match error {
+                InsertError::DuplicateReference => StoreError::AlreadyExists,
+                InsertError::Store(error) => error,
+            })?;
+            transition.spawned = Some(stored);
+        }
+        if let Some((notices, source)) = notices {
+            let noticed = crate::later_notice_rows::noticed(&transition);
+            later_notices::write(&locked, noticed, notices, source).await?;
+        }
+        locked.commit().await.map_err(pg_error)?;
+        Ok(transition)
+    }
+
+    /// The capture batch, chunk by chunk, with the notices each settled transaction owes.
+    async fn capture_batch(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        notices: Option<&dyn caisse_core::ports::LaterNotices>,
+    ) -> Result<BatchReport, StoreError> {
+        let mut total = BatchReport::default();
+        loop {
+            let (report, candidates) = self.settle_chunk(today, now, notices).await?;
+            let settled = report.captured + report.expired + report.credited;
+            total.captured += report.captured;
+            total.expired += report.expired;
+            total.credited += report.credited;
+            if candidates < BATCH_CHUNK {
+                return Ok(total);
+            }
+            if settled == 0 {
+                return Err(StoreError::Corrupt("capture batch found candidates it could not settle".into()));
+            }
+        }
+    }
+
     /// Settles up to `BATCH_CHUNK` candidates in one transaction. Rows another process holds
     /// (its batch, an `apply`) are skipped: they are that process's, or the next batch's.
-    async fn settle_chunk(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<(BatchReport, usize), StoreError> {
+    async fn settle_chunk(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        notices: Option<&dyn caisse_core::ports::LaterNotices>,
+    ) -> Result<(BatchReport, usize), StoreError> {
         let mut client = self.client().await?;
         let locked = client.transaction().await.map_err(pg_error)?;
         let statement = locked.prepare_cached(sql::SETTLE_CANDIDATES).await.map_err(pg_error)?;
@@ -754,6 +819,10 @@ impl PostgresStore {
             let transition = rows::checked_transition(&current, transition)?;
             sql::update(&locked, row_id, &current, &transition.updated).await?;
             sql::insert_operation(&locked, &transition.operation).await?;
+            if let Some(notices) = notices {
+                let batch = caisse_core::ports::LaterSource::Batch;
+                later_notices::write(&locked, &transition.updated, notices, batch).await?;
+            }
             rows::count_settled(&mut report, transition.operation.name);
         }
         locked.commit().await.map_err(pg_error)?;

@@ -42,42 +42,70 @@ pub(super) async fn insert(store: &PostgresStore, session: &PaymentSession) -> R
     Ok(())
 }
 
+const SELECT: &str = "SELECT id, shop_id, mode, payment, request, created_at, expires_at, status, transaction_id \
+                      FROM payment_sessions";
+
 pub(super) async fn one(store: &PostgresStore, id: &str) -> Result<Option<PaymentSession>, StoreError> {
     let client = store.client().await?;
-    let statement = client
-        .prepare_cached(
-            "SELECT id, shop_id, mode, payment, request, created_at, expires_at, status, transaction_id \
-             FROM payment_sessions WHERE id = $1",
-        )
-        .await
-        .map_err(pg_error)?;
-    let Some(row) = client.query_opt(&statement, &[&id]).await.map_err(pg_error)? else {
-        return Ok(None);
-    };
-    SessionRow {
-        id: get(&row, 0)?,
-        shop_id: get(&row, 1)?,
-        mode: get(&row, 2)?,
-        payment: get(&row, 3)?,
-        request: get(&row, 4)?,
-        created_at: get(&row, 5)?,
-        expires_at: get(&row, 6)?,
-        status: get(&row, 7)?,
-        transaction_id: get(&row, 8)?,
-    }
-    .decode()
-    .map(Some)
+    let statement = client.prepare_cached(&format!("{SELECT} WHERE id = $1")).await.map_err(pg_error)?;
+    let row = client.query_opt(&statement, &[&id]).await.map_err(pg_error)?;
+    row.as_ref().map(decode).transpose()
 }
 
-pub(super) async fn abandon(store: &PostgresStore, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+pub(super) async fn expired(
+    store: &PostgresStore,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<PaymentSession>, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let client = store.client().await?;
     let statement = client
-        .prepare_cached(
+        .prepare_cached(&format!("{SELECT} WHERE status = 'OPEN' AND expires_at <= $1 ORDER BY expires_at LIMIT $2"))
+        .await
+        .map_err(pg_error)?;
+    let rows = client.query(&statement, &[&now, &limit]).await.map_err(pg_error)?;
+    rows.iter().map(decode).collect()
+}
+
+fn decode(row: &tokio_postgres::Row) -> Result<PaymentSession, StoreError> {
+    SessionRow {
+        id: get(row, 0)?,
+        shop_id: get(row, 1)?,
+        mode: get(row, 2)?,
+        payment: get(row, 3)?,
+        request: get(row, 4)?,
+        created_at: get(row, 5)?,
+        expires_at: get(row, 6)?,
+        status: get(row, 7)?,
+        transaction_id: get(row, 8)?,
+    }
+    .decode()
+}
+
+pub(super) async fn abandon(
+    store: &PostgresStore,
+    id: &str,
+    at: DateTime<Utc>,
+    notifications: Vec<Notification>,
+) -> Result<bool, StoreError> {
+    let mut client = store.client().await?;
+    let writing = client.transaction().await.map_err(pg_error)?;
+    let changed = writing
+        .execute(
             "UPDATE payment_sessions SET status = 'ABANDONED', finished_at = $2 WHERE id = $1 AND status = 'OPEN'",
+            &[&id, &at],
         )
         .await
         .map_err(pg_error)?;
-    Ok(client.execute(&statement, &[&id, &at]).await.map_err(pg_error)? == 1)
+    if changed != 1 {
+        return Ok(false);
+    }
+    for notification in &notifications {
+        super::notifications::insert_row(&writing, notification).await?;
+    }
+    // Dropping `writing` on an early return rolls back the session's change too.
+    writing.commit().await.map_err(pg_error)?;
+    Ok(true)
 }
 
 pub(super) async fn pay(

@@ -7,7 +7,7 @@ use super::{PostgresStore, insert_new, pg_error, write_error};
 use crate::{rows, three_ds_rows};
 use caisse_core::operation::Operation;
 use caisse_core::payment_token::SpendError;
-use caisse_core::ports::{ChangeError, ChangeFn, NewCard, StoreError, TransitionFn};
+use caisse_core::ports::{ChangeError, ChangeFn, NewCard, NotificationsFn, StoreError, ThreeDsClaim, TransitionFn};
 use caisse_core::three_ds::{ThreeDsAuthentication, ThreeDsRefusal};
 use caisse_core::transaction::{Transaction, TransactionId, TransactionKey, Transition};
 use deadpool_postgres::GenericClient;
@@ -18,7 +18,7 @@ pub(super) async fn insert(
     operation: Operation,
     card: Option<NewCard>,
     authentication: ThreeDsAuthentication,
-    spending: Option<String>,
+    claim: ThreeDsClaim,
 ) -> Result<Transaction, SpendError> {
     let authentication = three_ds_rows::as_stored(authentication);
     let authentication_details = three_ds_rows::details_json(&authentication)?;
@@ -29,11 +29,25 @@ pub(super) async fn insert(
     let mut client = store.client().await?;
     let writing = client.transaction().await.map_err(pg_error)?;
     // Dropping `writing` on an early return rolls back.
-    if let Some(token_id) = &spending {
+    if let ThreeDsClaim::PaymentToken(token_id) = &claim {
         super::payment_tokens::mark_spent(&writing, token_id, &transaction).await?;
     }
     let (transaction, _) =
         insert_new(&writing, transaction, operation).await.map_err(super::payment_tokens::insert_error)?;
+    // Claimed once the transaction it names exists.
+    if let ThreeDsClaim::PaymentSession(session_id) = &claim {
+        let paid = writing
+            .execute(
+                "UPDATE payment_sessions SET status = 'PAID', transaction_id = $2, finished_at = $3 \
+                 WHERE id = $1 AND status = 'OPEN'",
+                &[session_id, &transaction.id.as_str(), &transaction.created_at],
+            )
+            .await
+            .map_err(pg_error)?;
+        if paid != 1 {
+            return Err(SpendError::SessionNotOpen);
+        }
+    }
     if let (Some(card), Some(sealed)) = (&card, &sealed) {
         sql::insert_card(&writing, &transaction.shop_id, card, sealed, &authentication.created_at).await?;
     }
@@ -108,6 +122,7 @@ pub(super) async fn complete(
     id: &str,
     change: ChangeFn<ThreeDsAuthentication, ThreeDsRefusal>,
     transition: TransitionFn,
+    notifications: NotificationsFn,
 ) -> Result<(ThreeDsAuthentication, Transition), ChangeError<ThreeDsRefusal>> {
     let mut client = store.client().await?;
     let locked = client.transaction().await.map_err(pg_error)?;
@@ -126,6 +141,9 @@ pub(super) async fn complete(
     }
     sql::update(&locked, row_id, &current, &transition.updated).await?;
     sql::insert_operation(&locked, &transition.operation).await?;
+    for notification in rows::guarded(|| notifications(&transition.updated))? {
+        super::notifications::insert_row(&locked, &notification).await?;
+    }
     locked.commit().await.map_err(pg_error)?;
     Ok((changed, transition))
 }

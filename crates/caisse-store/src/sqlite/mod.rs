@@ -5,6 +5,7 @@
 
 mod checkpoint;
 mod form;
+mod later_notices;
 mod notifications;
 mod payment_sessions;
 mod payment_tokens;
@@ -273,7 +274,21 @@ impl Store for SqliteStore {
     ) -> Result<Transition, ApplyError> {
         let shop = shop.clone();
         let key = key.clone();
-        self.writer.submit(|reply| Job::Apply { shop, key, transition, reply }).await
+        self.writer.submit(|reply| Job::Apply { shop, key, transition, notices: None, reply }).await
+    }
+
+    async fn apply_noticed(
+        &self,
+        shop: &ShopId,
+        key: &TransactionKey,
+        transition: TransitionFn,
+        notices: Arc<dyn caisse_core::ports::LaterNotices>,
+        source: caisse_core::ports::LaterSource,
+    ) -> Result<Transition, ApplyError> {
+        let shop = shop.clone();
+        let key = key.clone();
+        let notices = Some((notices, source));
+        self.writer.submit(|reply| Job::Apply { shop, key, transition, notices, reply }).await
     }
 
     async fn reveal_pan(&self, shop: &ShopId, card_id: &str) -> Result<Option<Pan>, StoreError> {
@@ -287,22 +302,16 @@ impl Store for SqliteStore {
     }
 
     async fn run_capture_batch(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<BatchReport, StoreError> {
-        let mut total = BatchReport::default();
-        loop {
-            let chunk = self.writer.submit(|reply| Job::Settle { today, now, reply }).await?;
-            let settled = chunk.report.captured + chunk.report.expired + chunk.report.credited;
-            total.captured += chunk.report.captured;
-            total.expired += chunk.report.expired;
-            total.credited += chunk.report.credited;
-            if chunk.candidates < BATCH_CHUNK {
-                return Ok(total);
-            }
-            // Every candidate is settled (the query and `settle` agree), so each full chunk
-            // makes progress; if one did not, looping again would never end.
-            if settled == 0 {
-                return Err(StoreError::Corrupt("capture batch found candidates it could not settle".into()));
-            }
-        }
+        self.capture_batch(today, now, None).await
+    }
+
+    async fn run_capture_batch_noticed(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        notices: Arc<dyn caisse_core::ports::LaterNotices>,
+    ) -> Result<BatchReport, StoreError> {
+        self.capture_batch(today, now, Some(notices)).await
     }
 
     async fn lyra_credentials(&self, shop: &ShopId) -> Result<Option<LyraCredentials>, StoreError> {
@@ -630,8 +639,21 @@ impl Store for SqliteStore {
         payment_sessions::one(self, id).await
     }
 
-    async fn abandon_payment_session(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        payment_sessions::abandon(self, id, at).await
+    async fn abandon_payment_session(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        notifications: Vec<caisse_core::notification::Notification>,
+    ) -> Result<bool, StoreError> {
+        payment_sessions::abandon(self, id, at, notifications).await
+    }
+
+    async fn expired_payment_sessions(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<caisse_core::payment_session::PaymentSession>, StoreError> {
+        payment_sessions::expired(self, now, limit).await
     }
 
     async fn pay_payment_session(
@@ -656,9 +678,9 @@ impl Store for SqliteStore {
         operation: Operation,
         card: Option<NewCard>,
         authentication: caisse_core::three_ds::ThreeDsAuthentication,
-        spending: Option<String>,
+        claim: caisse_core::ports::ThreeDsClaim,
     ) -> Result<Transaction, caisse_core::payment_token::SpendError> {
-        three_ds::insert(self, transaction, operation, card, authentication, spending).await
+        three_ds::insert(self, transaction, operation, card, authentication, claim).await
     }
 
     async fn three_ds_authentication(
@@ -688,11 +710,40 @@ impl Store for SqliteStore {
         id: &str,
         change: ChangeFn<caisse_core::three_ds::ThreeDsAuthentication, caisse_core::three_ds::ThreeDsRefusal>,
         transition: TransitionFn,
+        notifications: caisse_core::ports::NotificationsFn,
     ) -> Result<
         (caisse_core::three_ds::ThreeDsAuthentication, Transition),
         ChangeError<caisse_core::three_ds::ThreeDsRefusal>,
     > {
-        three_ds::complete(self, id, change, transition).await
+        three_ds::complete(self, id, change, transition, notifications).await
+    }
+}
+
+impl SqliteStore {
+    /// The capture batch, one writer job per chunk, with the notices each settled transaction owes.
+    async fn capture_batch(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        notices: Option<Arc<dyn caisse_core::ports::LaterNotices>>,
+    ) -> Result<BatchReport, StoreError> {
+        let mut total = BatchReport::default();
+        loop {
+            let notices = notices.clone();
+            let chunk = self.writer.submit(|reply| Job::Settle { today, now, notices, reply }).await?;
+            let settled = chunk.report.captured + chunk.report.expired + chunk.report.credited;
+            total.captured += chunk.report.captured;
+            total.expired += chunk.report.expired;
+            total.credited += chunk.report.credited;
+            if chunk.candidates < BATCH_CHUNK {
+                return Ok(total);
+            }
+            // Every candidate is settled (the query and `settle` agree), so each full chunk
+            // makes progress; if one did not, looping again would never end.
+            if settled == 0 {
+                return Err(StoreError::Corrupt("capture batch found candidates it could not settle".into()));
+            }
+        }
     }
 }
 

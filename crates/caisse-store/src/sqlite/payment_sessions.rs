@@ -43,68 +43,112 @@ pub(super) async fn insert(store: &SqliteStore, session: &PaymentSession) -> Res
         .await
 }
 
+const SELECT: &str = "SELECT id, shop_id, mode, payment, request, created_at, expires_at, status, transaction_id \
+                      FROM payment_sessions";
+
 pub(super) async fn one(store: &SqliteStore, id: &str) -> Result<Option<PaymentSession>, StoreError> {
     let id = id.to_owned();
     store
         .readers
         .run(move |connection| {
             let row = connection
-                .prepare_cached(
-                    "SELECT id, shop_id, mode, payment, request, created_at, expires_at, status, transaction_id \
-                     FROM payment_sessions WHERE id = ?1",
-                )
-                .and_then(|mut statement| {
-                    statement
-                        .query_row(params![id], |row| {
-                            Ok((
-                                row.get::<_, String>(0)?,
-                                row.get::<_, String>(1)?,
-                                row.get::<_, String>(2)?,
-                                row.get::<_, String>(3)?,
-                                row.get::<_, String>(4)?,
-                                row.get::<_, String>(5)?,
-                                row.get::<_, String>(6)?,
-                                row.get::<_, String>(7)?,
-                                row.get::<_, Option<String>>(8)?,
-                            ))
-                        })
-                        .optional()
-                })
+                .prepare_cached(&format!("{SELECT} WHERE id = ?1"))
+                .and_then(|mut statement| statement.query_row(params![id], session_row).optional())
                 .map_err(sql_error)?;
-            let Some((id, shop_id, mode, payment, request, created_at, expires_at, status, transaction_id)) = row
-            else {
-                return Ok(None);
-            };
-            SessionRow {
-                id,
-                shop_id,
-                mode,
-                payment,
-                request,
-                created_at: rows::parse_timestamp(&created_at)?,
-                expires_at: rows::parse_timestamp(&expires_at)?,
-                status,
-                transaction_id,
-            }
-            .decode()
-            .map(Some)
+            row.map(decode).transpose()
         })
         .await
 }
 
-pub(super) async fn abandon(store: &SqliteStore, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+pub(super) async fn expired(
+    store: &SqliteStore,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<PaymentSession>, StoreError> {
+    let now = rows::timestamp_text(now);
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    store
+        .readers
+        .run(move |connection| {
+            let rows = connection
+                .prepare_cached(&format!(
+                    "{SELECT} WHERE status = 'OPEN' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2"
+                ))
+                .and_then(|mut statement| {
+                    statement.query_map(params![now, limit], session_row)?.collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(sql_error)?;
+            rows.into_iter().map(decode).collect()
+        })
+        .await
+}
+
+type RawSession = (String, String, String, String, String, String, String, String, Option<String>);
+
+fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawSession> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+        row.get(8)?,
+    ))
+}
+
+fn decode(
+    (id, shop_id, mode, payment, request, created_at, expires_at, status, transaction_id): RawSession,
+) -> Result<PaymentSession, StoreError> {
+    SessionRow {
+        id,
+        shop_id,
+        mode,
+        payment,
+        request,
+        created_at: rows::parse_timestamp(&created_at)?,
+        expires_at: rows::parse_timestamp(&expires_at)?,
+        status,
+        transaction_id,
+    }
+    .decode()
+}
+
+pub(super) async fn abandon(
+    store: &SqliteStore,
+    id: &str,
+    at: DateTime<Utc>,
+    notifications: Vec<Notification>,
+) -> Result<bool, StoreError> {
     let id = id.to_owned();
+    let notifications = notifications
+        .iter()
+        .map(|notification| {
+            let notification = notification_rows::as_stored(notification);
+            let body = notification_rows::body_json(&notification.body)?;
+            Ok((notification, body))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
     store
         .writer
         .write(move |connection| {
-            connection
+            let changed = connection
                 .prepare_cached(
                     "UPDATE payment_sessions SET status = 'ABANDONED', finished_at = ?2 \
                      WHERE id = ?1 AND status = 'OPEN'",
                 )
                 .and_then(|mut statement| statement.execute(params![id, rows::timestamp_text(at)]))
-                .map(|changed| changed == 1)
-                .map_err(sql_error)
+                .map_err(sql_error)?;
+            if changed != 1 {
+                return Ok(false);
+            }
+            // In the write's savepoint: the session and its notifications, or neither.
+            for (notification, body) in &notifications {
+                super::notifications::insert_row(connection, notification, body)?;
+            }
+            Ok(true)
         })
         .await
 }

@@ -7,7 +7,7 @@ use super::{SqliteStore, sql_error};
 use crate::{rows, three_ds_rows};
 use caisse_core::operation::Operation;
 use caisse_core::payment_token::SpendError;
-use caisse_core::ports::{ChangeError, ChangeFn, NewCard, StoreError, TransitionFn};
+use caisse_core::ports::{ChangeError, ChangeFn, NewCard, NotificationsFn, StoreError, ThreeDsClaim, TransitionFn};
 use caisse_core::three_ds::{ThreeDsAuthentication, ThreeDsRefusal};
 use caisse_core::transaction::{Transaction, TransactionId, Transition};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -18,7 +18,7 @@ pub(super) async fn insert(
     operation: Operation,
     card: Option<NewCard>,
     authentication: ThreeDsAuthentication,
-    spending: Option<String>,
+    claim: ThreeDsClaim,
 ) -> Result<Transaction, SpendError> {
     // Serialised and encrypted here, on the caller's thread, to keep the writer lean.
     let details = rows::details_json(&transaction)?;
@@ -31,7 +31,7 @@ pub(super) async fn insert(
     };
     let authentication = three_ds_rows::as_stored(authentication);
     let authentication_details = three_ds_rows::details_json(&authentication)?;
-    let new = NewThreeDs { transaction, operation, details, card, authentication, authentication_details, spending };
+    let new = NewThreeDs { transaction, operation, details, card, authentication, authentication_details, claim };
     store.writer.insert_three_ds(new).await
 }
 
@@ -72,8 +72,9 @@ pub(super) async fn complete(
     id: &str,
     change: ChangeFn<ThreeDsAuthentication, ThreeDsRefusal>,
     transition: TransitionFn,
+    notifications: NotificationsFn,
 ) -> Result<(ThreeDsAuthentication, Transition), ChangeError<ThreeDsRefusal>> {
-    store.writer.complete_three_ds(id.to_owned(), change, transition).await
+    store.writer.complete_three_ds(id.to_owned(), change, transition, notifications).await
 }
 
 /// An authentication by id, on any connection (the writer's reads it under its lock).

@@ -65,6 +65,8 @@ pub(super) enum Job {
         shop: ShopId,
         key: TransactionKey,
         transition: TransitionFn,
+        /// The later notices the change owes, written in its savepoint (`apply_noticed`).
+        notices: Option<super::later_notices::Noticing>,
         reply: Reply<Transition, ApplyError>,
     },
     CreateShop {
@@ -79,6 +81,8 @@ pub(super) enum Job {
     Settle {
         today: NaiveDate,
         now: DateTime<Utc>,
+        /// The batch's notices, written with each settled transaction.
+        notices: Option<std::sync::Arc<dyn caisse_core::ports::LaterNotices>>,
         reply: Reply<Chunk, StoreError>,
     },
     // The Sogecommerce (Lyra) jobs: rare next to payments, so their larger parts are boxed to
@@ -304,9 +308,16 @@ fn run_job(connection: &Connection, group: &mut Group, job: Job) -> Done {
         Job::Insert { transaction, operation, card, details, reply } => {
             Done::Insert(reply, insert_in_group(connection, group, transaction, operation, card, &details))
         }
-        Job::Apply { shop, key, transition, reply } => Done::Apply(
+        Job::Apply { shop, key, transition, notices, reply } => Done::Apply(
             reply,
-            Box::new(savepoint(connection, group, |group| apply(connection, group, &shop, &key, transition))),
+            Box::new(savepoint(connection, group, |group| {
+                let transition = apply(connection, group, &shop, &key, transition)?;
+                if let Some((notices, source)) = &notices {
+                    let noticed = crate::later_notice_rows::noticed(&transition);
+                    super::later_notices::write(connection, noticed, notices.as_ref(), *source)?;
+                }
+                Ok(transition)
+            })),
         ),
         Job::CreateShop { shop, reply } => {
             Done::Unit(reply, savepoint(connection, group, |_| create_shop(connection, &shop)))
@@ -314,9 +325,10 @@ fn run_job(connection: &Connection, group: &mut Group, job: Job) -> Done {
         Job::AddKey { shop, secret, reply } => {
             Done::Key(reply, savepoint(connection, group, |_| add_key(connection, &shop, &secret)))
         }
-        Job::Settle { today, now, reply } => {
-            Done::Settle(reply, savepoint(connection, group, |_| settle_chunk(connection, today, now)))
-        }
+        Job::Settle { today, now, notices, reply } => Done::Settle(
+            reply,
+            savepoint(connection, group, |_| settle_chunk(connection, today, now, notices.as_deref())),
+        ),
         Job::SetLyraCredentials { credentials, reply } => {
             Done::Unit(reply, savepoint(connection, group, |_| set_lyra_credentials(connection, &credentials)))
         }
@@ -773,7 +785,12 @@ const SETTLE_CANDIDATES: &str = concat!(
     " FROM transactions WHERE status = ?4 LIMIT ?5"
 );
 
-fn settle_chunk(connection: &Connection, today: NaiveDate, now: DateTime<Utc>) -> Result<Chunk, StoreError> {
+fn settle_chunk(
+    connection: &Connection,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    notices: Option<&dyn caisse_core::ports::LaterNotices>,
+) -> Result<Chunk, StoreError> {
     let mut candidates = Vec::with_capacity(BATCH_CHUNK);
     {
         let mut statement = connection.prepare_cached(SETTLE_CANDIDATES).map_err(sql_error)?;
@@ -798,6 +815,10 @@ fn settle_chunk(connection: &Connection, today: NaiveDate, now: DateTime<Utc>) -
         let transition = rows::checked_transition(current, transition)?;
         update(connection, *row_id, current, &transition.updated)?;
         insert_operation(connection, &transition.operation)?;
+        if let Some(notices) = notices {
+            let batch = caisse_core::ports::LaterSource::Batch;
+            super::later_notices::write(connection, &transition.updated, notices, batch)?;
+        }
         rows::count_settled(&mut report, transition.operation.name);
     }
     Ok(Chunk { report, candidates: candidates.len() })

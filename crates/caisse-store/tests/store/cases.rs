@@ -28,6 +28,7 @@ pub const UNKNOWN_SHOP: &str = "999999999999999";
 pub const EUR: Currency = Currency::EUR;
 
 pub use crate::form::*;
+pub use crate::later_notices::*;
 pub use crate::lyra::*;
 pub use crate::notifications::*;
 pub use crate::payment_sessions::*;

@@ -228,6 +228,7 @@ pub fn new_transaction(
         token_id: None,
         subscription_id: None,
         mandate: None,
+        cpay_option: None,
     };
     (transaction, operation, Some(NewCard { pan, summary }))
 }

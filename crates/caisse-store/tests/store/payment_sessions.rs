@@ -6,7 +6,9 @@ use crate::cases::{SHOP, UNKNOWN_SHOP, reference};
 use crate::harness::{Db, at, new_transaction, shop};
 use caisse_core::notification::{Notification, NotificationRule};
 use caisse_core::payment_session::{PaymentSession, SessionPayment, SessionStatus};
-use caisse_core::ports::{SessionPayError, StoreError};
+use caisse_core::payment_token::SpendError;
+use caisse_core::ports::{SessionPayError, StoreError, ThreeDsClaim};
+use caisse_core::three_ds::{self, Enrolment, ThreeDsAuthentication};
 use caisse_core::transaction::OrderDetails;
 use caisse_core::{Amount, CaptureMode, Currency, Mode, TransactionStatus};
 use chrono::Duration;
@@ -52,9 +54,9 @@ pub async fn payment_sessions_round_trip_and_abandon_once(db: &Db) {
     assert!(matches!(store.insert_payment_session(&session(UNKNOWN_SHOP)).await, Err(StoreError::NotFound)));
     assert_eq!(store.payment_session("nope").await.unwrap(), None);
 
-    assert!(store.abandon_payment_session(&open.id, at()).await.unwrap());
-    assert!(!store.abandon_payment_session(&open.id, at()).await.unwrap());
-    assert!(!store.abandon_payment_session("nope", at()).await.unwrap());
+    assert!(store.abandon_payment_session(&open.id, at(), vec![]).await.unwrap());
+    assert!(!store.abandon_payment_session(&open.id, at(), vec![]).await.unwrap());
+    assert!(!store.abandon_payment_session("nope", at(), vec![]).await.unwrap());
     let abandoned = store.payment_session(&open.id).await.unwrap().unwrap();
     assert_eq!(abandoned.status, SessionStatus::Abandoned);
     // An abandoned session is never paid.
@@ -77,7 +79,7 @@ pub async fn a_session_pays_once_with_its_notifications(db: &Db) {
     assert_eq!(now.status, SessionStatus::Paid(paid.id.clone()));
     assert!(store.transaction(&shop(SHOP), &reference("S-1")).await.unwrap().is_some());
     assert!(store.notification(&notification.id).await.unwrap().is_some());
-    assert!(!store.abandon_payment_session(&open.id, at()).await.unwrap());
+    assert!(!store.abandon_payment_session(&open.id, at(), vec![]).await.unwrap());
 
     let (transaction, operation, card) = new_transaction(SHOP, "S-2", TransactionStatus::Captured, 2500, at());
     let again = store.pay_payment_session(&open.id, transaction, operation, card, vec![ipn(SHOP)]).await;
@@ -115,4 +117,65 @@ pub async fn concurrent_payments_of_one_session_one_wins(db: &Db) {
     }
     assert_eq!(paid, 1);
     assert_eq!(first.notifications(Some(&shop(SHOP)), 10).await.unwrap().len(), 1);
+}
+
+pub async fn an_abandonment_writes_its_notifications_once(db: &Db) {
+    let store = db.open().await;
+    let open = session(SHOP);
+    store.insert_payment_session(&open).await.unwrap();
+    let cancel = Notification { rule: NotificationRule::CancelOrAbandon, ..ipn(SHOP) };
+    assert!(store.abandon_payment_session(&open.id, at(), vec![cancel.clone()]).await.unwrap());
+    assert!(store.notification(&cancel.id).await.unwrap().is_some());
+    // Not open any more: nothing written.
+    let again = Notification { rule: NotificationRule::CancelOrAbandon, ..ipn(SHOP) };
+    assert!(!store.abandon_payment_session(&open.id, at(), vec![again.clone()]).await.unwrap());
+    assert!(store.notification(&again.id).await.unwrap().is_none());
+}
+
+pub async fn expired_open_sessions_are_listed_oldest_first(db: &Db) {
+    let store = db.open().await;
+    let older = session(SHOP);
+    let newer = PaymentSession::open(
+        shop(SHOP),
+        Mode::Test,
+        older.payment.clone(),
+        older.request.clone(),
+        at() + Duration::minutes(1),
+    );
+    let paid = session(SHOP);
+    for session in [&newer, &older, &paid] {
+        store.insert_payment_session(session).await.unwrap();
+    }
+    let (transaction, operation, card) = new_transaction(SHOP, "S-EXP", TransactionStatus::Captured, 2500, at());
+    store.pay_payment_session(&paid.id, transaction, operation, card, vec![]).await.unwrap();
+    let ids = |sessions: Vec<PaymentSession>| sessions.into_iter().map(|session| session.id).collect::<Vec<_>>();
+    assert!(store.expired_payment_sessions(at() + Duration::minutes(9), 10).await.unwrap().is_empty());
+    let first = store.expired_payment_sessions(at() + Duration::minutes(10), 10).await.unwrap();
+    assert_eq!(ids(first), vec![older.id.clone()]);
+    let both = store.expired_payment_sessions(at() + Duration::minutes(20), 10).await.unwrap();
+    assert_eq!(ids(both), [older.id.clone(), newer.id.clone()]);
+    assert_eq!(ids(store.expired_payment_sessions(at() + Duration::minutes(20), 1).await.unwrap()), [older.id]);
+}
+
+pub async fn a_waiting_three_ds_payment_claims_its_session_once(db: &Db) {
+    let store = db.open().await;
+    let open = session(SHOP);
+    store.insert_payment_session(&open).await.unwrap();
+    let waiting = |reference: &str| {
+        let (transaction, operation, card) = new_transaction(SHOP, reference, three_ds::WAITING, 2500, at());
+        let authentication = ThreeDsAuthentication::new(&transaction, Enrolment::Challenge, at());
+        (transaction, operation, card, authentication)
+    };
+    let (transaction, operation, card, authentication) = waiting("S-3DS-1");
+    let claim = ThreeDsClaim::PaymentSession(open.id.clone());
+    let stored = store.insert_three_ds(transaction, operation, card, authentication, claim.clone()).await.unwrap();
+    let now = store.payment_session(&open.id).await.unwrap().unwrap();
+    assert_eq!(now.status, SessionStatus::Paid(stored.id.clone()));
+
+    let (transaction, operation, card, authentication) = waiting("S-3DS-2");
+    let authentication_id = authentication.id.clone();
+    let again = store.insert_three_ds(transaction, operation, card, authentication, claim).await;
+    assert!(matches!(again, Err(SpendError::SessionNotOpen)), "{again:?}");
+    assert!(store.transaction(&shop(SHOP), &reference("S-3DS-2")).await.unwrap().is_none());
+    assert!(store.three_ds_authentication(&authentication_id).await.unwrap().is_none());
 }

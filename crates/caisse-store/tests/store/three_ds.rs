@@ -7,18 +7,37 @@ use crate::cases::{SHOP, UNKNOWN_SHOP};
 use crate::harness::{Db, at, new_transaction, shop};
 use caisse_core::TransactionStatus;
 use caisse_core::payment_token::SpendError;
-use caisse_core::ports::{ChangeError, Store};
+use caisse_core::ports::{ChangeError, Store, ThreeDsClaim};
 use caisse_core::three_ds::{self, Enrolment, HolderChoice, Outcome, PaResUse, ThreeDsAuthentication, ThreeDsRefusal};
 use caisse_core::transaction::{AuthorisationDetails, Refusal, TransactionKey};
 use chrono::Duration;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
+/// The end-of-payment notification a completion owes, made from the transaction as changed.
+fn owed() -> caisse_core::ports::NotificationsFn {
+    Box::new(|tx: &caisse_core::Transaction| {
+        let body = vec![("vads_trans_status".to_owned(), tx.status.as_str().to_owned())];
+        let notification = caisse_core::notification::Notification::new(
+            tx.shop_id.clone(),
+            caisse_core::Mode::Test,
+            caisse_core::notification::NotificationRule::EndOfPayment,
+            "https://shop.example/ipn",
+            body,
+            at(),
+        );
+        vec![notification.with_transaction(tx.id.clone(), Some(tx.reference.clone()))]
+    })
+}
+
 /// A waiting transaction and its authentication, inserted.
 async fn waiting(store: &Arc<dyn Store>, reference: &str, enrolment: Enrolment) -> ThreeDsAuthentication {
     let (transaction, operation, card) = new_transaction(SHOP, reference, three_ds::WAITING, 1000, at());
     let authentication = ThreeDsAuthentication::new(&transaction, enrolment, at() + Duration::nanoseconds(321));
-    let stored = store.insert_three_ds(transaction, operation, card, authentication.clone(), None).await.unwrap();
+    let stored = store
+        .insert_three_ds(transaction, operation, card, authentication.clone(), ThreeDsClaim::Nothing)
+        .await
+        .unwrap();
     assert_eq!(stored.status, TransactionStatus::ToAuthorize);
     authentication
 }
@@ -54,13 +73,21 @@ pub async fn three_ds_insert_is_atomic(db: &Db) {
     // The same reference again: nothing of the second insert is kept.
     let (transaction, operation, card) = new_transaction(SHOP, "TDS2", three_ds::WAITING, 1000, at());
     let authentication = ThreeDsAuthentication::new(&transaction, Enrolment::Challenge, at());
-    let error = store.insert_three_ds(transaction, operation, card, authentication.clone(), None).await.unwrap_err();
+    let error = store
+        .insert_three_ds(transaction, operation, card, authentication.clone(), ThreeDsClaim::Nothing)
+        .await
+        .unwrap_err();
     assert!(matches!(error, SpendError::DuplicateReference), "{error:?}");
     assert_eq!(store.three_ds_authentication(&authentication.id).await.unwrap(), None);
     // An unknown shop: neither the transaction nor the authentication.
     let (transaction, operation, card) = new_transaction(UNKNOWN_SHOP, "TDS3", three_ds::WAITING, 1000, at());
     let authentication = ThreeDsAuthentication::new(&transaction, Enrolment::Challenge, at());
-    assert!(store.insert_three_ds(transaction, operation, card, authentication.clone(), None).await.is_err());
+    assert!(
+        store
+            .insert_three_ds(transaction, operation, card, authentication.clone(), ThreeDsClaim::Nothing)
+            .await
+            .is_err()
+    );
     assert_eq!(store.three_ds_authentication(&authentication.id).await.unwrap(), None);
 }
 
@@ -109,7 +136,7 @@ pub async fn three_ds_completes_both_or_neither(db: &Db) {
     let authorise = Box::new(move |tx: &caisse_core::Transaction| {
         three_ds::authorise_waiting(tx, authorised_details(), Outcome::Authenticated, now)
     });
-    let refused = store.complete_three_ds(&authentication.id, spend, authorise).await.unwrap_err();
+    let refused = store.complete_three_ds(&authentication.id, spend, authorise, owed()).await.unwrap_err();
     assert!(
         matches!(
             refused,
@@ -119,6 +146,7 @@ pub async fn three_ds_completes_both_or_neither(db: &Db) {
     );
     let read = store.three_ds_authentication(&authentication.id).await.unwrap().unwrap();
     assert_eq!(read.pares_use, None, "spent without its transaction");
+    assert!(store.notifications(Some(&shop(SHOP)), 10).await.unwrap().is_empty(), "notified without a change");
 }
 
 pub async fn three_ds_authorises_with_the_pares(db: &Db) {
@@ -133,8 +161,12 @@ pub async fn three_ds_authorises_with_the_pares(db: &Db) {
     let authorise = Box::new(move |tx: &caisse_core::Transaction| {
         three_ds::authorise_waiting(tx, authorised_details(), Outcome::Authenticated, now)
     });
-    let (spent, transition) = store.complete_three_ds(&authentication.id, spend, authorise).await.unwrap();
+    let (spent, transition) = store.complete_three_ds(&authentication.id, spend, authorise, owed()).await.unwrap();
     assert_eq!(spent.pares_use, Some(PaResUse::Ordered));
+    let notifications = store.notifications(Some(&shop(SHOP)), 10).await.unwrap();
+    assert_eq!(notifications.len(), 1);
+    assert_eq!(notifications[0].transaction_id.as_ref(), Some(&transition.updated.id));
+    assert_eq!(notifications[0].body, [("vads_trans_status".to_owned(), "TO_CAPTURE".to_owned())]);
     assert_eq!(transition.updated.status, TransactionStatus::ToCapture);
     let stored = store.transaction(&shop(SHOP), &TransactionKey::Reference("TDS6".into())).await.unwrap().unwrap();
     assert_eq!(stored.status, TransactionStatus::ToCapture);
@@ -160,7 +192,7 @@ pub async fn concurrent_pares_spends_one_wins(db: &Db) {
             let authorise = Box::new(move |tx: &caisse_core::Transaction| {
                 three_ds::authorise_waiting(tx, authorised_details(), Outcome::Authenticated, now)
             });
-            store.complete_three_ds(&id, spend, authorise).await
+            store.complete_three_ds(&id, spend, authorise, owed()).await
         });
     }
     let mut won = 0;
@@ -172,6 +204,7 @@ pub async fn concurrent_pares_spends_one_wins(db: &Db) {
         }
     }
     assert_eq!(won, 1);
+    assert_eq!(store.notifications(Some(&shop(SHOP)), 10).await.unwrap().len(), 1, "notified once");
     let operations = store.operations(&shop(SHOP), &TransactionKey::Reference("TDS7".into())).await.unwrap();
     assert_eq!(operations.len(), 2, "one AUTHOR at enrolment, one authorisation");
 }

@@ -6,7 +6,9 @@ use super::{FromStore, Group, Job, Reply, SealedCard, Writer, apply, insert_card
 use crate::three_ds_rows;
 use caisse_core::operation::Operation;
 use caisse_core::payment_token::SpendError;
-use caisse_core::ports::{ApplyError, ChangeError, ChangeFn, InsertError, StoreError, TransitionFn};
+use caisse_core::ports::{
+    ApplyError, ChangeError, ChangeFn, InsertError, NotificationsFn, StoreError, ThreeDsClaim, TransitionFn,
+};
 use caisse_core::three_ds::{ThreeDsAuthentication, ThreeDsRefusal};
 use caisse_core::transaction::{Transaction, TransactionKey, Transition};
 use rusqlite::{Connection, params};
@@ -79,8 +81,8 @@ pub(in crate::sqlite) struct NewThreeDs {
     pub(in crate::sqlite) card: Option<SealedCard>,
     pub(in crate::sqlite) authentication: ThreeDsAuthentication,
     pub(in crate::sqlite) authentication_details: String,
-    /// The Sips payment token it spends, if it pays with one.
-    pub(in crate::sqlite) spending: Option<String>,
+    /// What it uses up in the same savepoint.
+    pub(in crate::sqlite) claim: ThreeDsClaim,
 }
 
 impl Writer {
@@ -97,10 +99,9 @@ impl Writer {
 
     /// The waiting transaction, its operation, its card (if new) and its authentication.
     pub(in crate::sqlite) async fn insert_three_ds(&self, new: NewThreeDs) -> Result<Transaction, SpendError> {
-        let NewThreeDs { transaction, operation, details, card, authentication, authentication_details, spending } =
-            new;
+        let NewThreeDs { transaction, operation, details, card, authentication, authentication_details, claim } = new;
         self.grouped(move |connection, group| {
-            if let Some(token_id) = &spending {
+            if let ThreeDsClaim::PaymentToken(token_id) = &claim {
                 super::payment_tokens::mark_spent(connection, token_id, &transaction)?;
             }
             let (transaction, _) =
@@ -108,6 +109,17 @@ impl Writer {
                     InsertError::DuplicateReference => SpendError::DuplicateReference,
                     InsertError::Store(error) => SpendError::Store(error),
                 })?;
+            // Claimed once the transaction it names exists.
+            if let ThreeDsClaim::PaymentSession(session_id) = &claim {
+                let paid_at = crate::rows::timestamp_text(transaction.created_at);
+                crate::sqlite::payment_sessions::mark_paid(connection, session_id, transaction.id.as_str(), &paid_at)
+                    .map_err(|error| match error {
+                    StoreError::Corrupt(message) if message == crate::payment_session_rows::NOT_OPEN => {
+                        SpendError::SessionNotOpen
+                    }
+                    other => SpendError::Store(other),
+                })?;
+            }
             let created_at = crate::rows::timestamp_text(authentication.created_at);
             if let Some(card) = card {
                 insert_card(connection, &transaction.shop_id, &card, &created_at)?;
@@ -141,12 +153,14 @@ impl Writer {
         self.grouped(move |connection, _| change_in(connection, &id, change)).await
     }
 
-    /// Changes the authentication and applies `transition` to its transaction, in one savepoint.
+    /// Changes the authentication, applies `transition` to its transaction and writes the
+    /// notifications it owes, in one savepoint.
     pub(in crate::sqlite) async fn complete_three_ds(
         &self,
         id: String,
         change: ChangeFn<ThreeDsAuthentication, ThreeDsRefusal>,
         transition: TransitionFn,
+        notifications: NotificationsFn,
     ) -> Result<(ThreeDsAuthentication, Transition), ChangeError<ThreeDsRefusal>> {
         self.grouped(move |connection, group| {
             let changed = change_in(connection, &id, change)?;
@@ -157,6 +171,11 @@ impl Writer {
                     ApplyError::Refused(refusal) => ChangeError::Refused(ThreeDsRefusal::Transaction(refusal)),
                     ApplyError::Store(error) => ChangeError::Store(error),
                 })?;
+            for notification in crate::rows::guarded(|| notifications(&transition.updated))? {
+                let notification = crate::notification_rows::as_stored(&notification);
+                let body = crate::notification_rows::body_json(&notification.body)?;
+                crate::sqlite::notifications::insert_row(connection, &notification, &body)?;
+            }
             Ok((changed, transition))
         })
         .await

@@ -1,0 +1,148 @@
+//! The result page and the way back to the shop.
+
+use super::texts::texts;
+use super::{Page, render};
+use axum::response::Html;
+use caisse_core::transaction::Transaction;
+use caisse_core::{Amount, Currency};
+use caisse_lyra::embedded;
+use caisse_lyra::form::record::RestOrigin;
+use caisse_lyra::form::{
+    Abandonment, Decision, FormOutcome, PaymentRequest, ResultPurpose, ReturnMode, algorithm_of, result_fields,
+    sign_result,
+};
+use minijinja::context;
+
+/// The result page: what happened, and the way back with the signed result fields (`kr-*`
+/// for a REST `formToken`).
+pub(super) async fn result_page(page: &Page<'_>, outcome: FormOutcome) -> Html<String> {
+    let (session, request) = (&page.session, &page.request);
+    let t = texts(request);
+    let fields = result_fields(request, &outcome, ResultPurpose::Return);
+    let result = fields.iter().find(|(name, _)| name == "vads_result").map(|(_, value)| value.clone());
+    let (heading, card) = match &outcome.decision {
+        Decision::Transaction(transaction) => {
+            let card = transaction.card.as_ref().map(|card| card.masked_pan.clone());
+            (if accepted(transaction) { t.accepted } else { t.refused }, card)
+        }
+        Decision::Abandoned(Abandonment::BuyerCancelled) => (t.cancelled, None),
+        Decision::Abandoned(Abandonment::SessionExpired) => (t.expired, None),
+    };
+    let way_back = match &page.rest {
+        Some(rest) => kr_way_back(page, rest, &outcome).await,
+        None => form_way_back(page, &outcome, fields).await,
+    };
+    render(
+        "hosted_page/result.html",
+        context! {
+            lang => t.lang,
+            t => t,
+            heading => heading,
+            result => result.unwrap_or_default(),
+            shop => shop_label(request),
+            amount => amount_text(session.payment.amount, session.payment.currency),
+            card => card,
+            note => Option::<&str>::None,
+            return_mode => way_back.mode,
+            return_url => way_back.url,
+            fields => way_back.fields,
+        },
+    )
+}
+
+fn accepted(transaction: &Transaction) -> bool {
+    transaction.authorisation.acquirer_response_code == "00"
+}
+
+/// How the browser goes back to the shop: `POST` (an auto-submitting form), `GET` (a link
+/// with the fields in its query) or `NONE` (a link without them, or no way back).
+struct WayBack {
+    mode: &'static str,
+    url: Option<String>,
+    fields: Vec<(String, String)>,
+}
+
+impl WayBack {
+    const NONE: WayBack = WayBack { mode: "NONE", url: None, fields: Vec::new() };
+
+    fn to(url: &str, post: bool, fields: Vec<(String, String)>) -> WayBack {
+        if post {
+            WayBack { mode: "POST", url: Some(url.to_owned()), fields }
+        } else {
+            WayBack { mode: "GET", url: Some(with_query(url, &fields)), fields: Vec::new() }
+        }
+    }
+}
+
+/// The Form API return: the signed `vads_` fields to the URL and by the mode the form chose.
+async fn form_way_back(page: &Page<'_>, outcome: &FormOutcome, fields: Vec<(String, String)>) -> WayBack {
+    let (session, returns) = (&page.session, &page.request.returns);
+    let signed = match page.state.payments.store().form_settings(&session.shop_id).await {
+        Ok(Some(settings)) => {
+            settings.key(session.mode).map(|key| sign_result(fields, algorithm_of(settings.algorithm), key))
+        }
+        Ok(None) => None,
+        Err(error) => {
+            tracing::warn!(%error, "hosted page: form settings unavailable");
+            None
+        }
+    };
+    let url = match &outcome.decision {
+        Decision::Transaction(transaction) if accepted(transaction) => returns.url_success.as_ref(),
+        Decision::Transaction(_) => returns.url_refused.as_ref(),
+        Decision::Abandoned(_) => returns.url_cancel.as_ref(),
+    }
+    .or(returns.url_return.as_ref());
+    match (returns.return_mode, url, signed) {
+        (_, None, _) => WayBack::NONE,
+        (ReturnMode::Get, Some(url), Some(signed)) => WayBack::to(url, false, signed),
+        (ReturnMode::Post, Some(url), Some(signed)) => WayBack::to(url, true, signed),
+        // NONE (or no key to sign with): back to the shop, without the fields.
+        (_, Some(url), _) => WayBack { mode: "NONE", url: Some(url.clone()), fields: Vec::new() },
+    }
+}
+
+/// A REST `formToken`'s return: `kr-answer` and its `kr-hash` (the shop's HMAC-SHA-256 key)
+/// to the URL the embedded client named for success or refusal; an abandonment has none.
+async fn kr_way_back(page: &Page<'_>, rest: &RestOrigin, outcome: &FormOutcome) -> WayBack {
+    let Decision::Transaction(transaction) = &outcome.decision else {
+        return WayBack::NONE;
+    };
+    let Some((url, post)) = rest.urls.target(accepted(transaction)) else {
+        return WayBack::NONE;
+    };
+    match page.state.payments.store().lyra_credentials(&page.session.shop_id).await {
+        Ok(Some(credentials)) => {
+            let now = page.state.payments.clock().now();
+            let fields = embedded::browser_return(transaction, now, credentials.hmac_key(page.session.mode));
+            WayBack::to(url, post, fields)
+        }
+        Ok(None) => WayBack { mode: "NONE", url: Some(url.to_owned()), fields: Vec::new() },
+        Err(error) => {
+            tracing::warn!(%error, "hosted page: REST credentials unavailable");
+            WayBack { mode: "NONE", url: Some(url.to_owned()), fields: Vec::new() }
+        }
+    }
+}
+
+pub(super) fn with_query(url: &str, fields: &[(String, String)]) -> String {
+    let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{query}")
+}
+
+pub(super) fn shop_label(request: &PaymentRequest) -> String {
+    request.shop_name.clone().unwrap_or_else(|| request.site_id.as_str().to_owned())
+}
+
+pub(super) fn amount_text(amount: Amount, currency: Currency) -> String {
+    let exponent = u32::from(currency.exponent());
+    let units = amount.minor_units();
+    let number = if exponent == 0 {
+        units.to_string()
+    } else {
+        let scale = 10u64.pow(exponent);
+        format!("{}.{:0width$}", units / scale, units % scale, width = exponent as usize)
+    };
+    format!("{number} {}", currency.alpha_code())
+}
