@@ -142,16 +142,8 @@ fn main() -> anyhow::Result<()> {
                 None
             } else {
                 tokio::time::sleep(settle).await;
-                // Signed just before their window: vads_trans_date is checked against the clock.
                 let first = (round - 1) * args.forms;
-                let forms = forms::signed_forms(first..first + args.forms, chrono::Utc::now());
-                let load = Load::form_payments(address, forms, bytes::Bytes::from_static(forms::CARD_FORM));
-                let form = load.run(args.connections, duration).await.context("Form API")?;
-                print_flow("Form API: form + hosted page (2 req)", &form);
-                // Every payment wrote its IPN; the next window starts once the notifier sent them.
-                let drained = outbox_drained(&store).await.context("IPN outbox")?;
-                println!("{:<36} outbox drained {:.1} s after the window", "", drained.as_secs_f64());
-                Some(form)
+                Some(form_window(address, &store, first..first + args.forms, args.connections, duration).await?)
             };
             rounds.push(Round { health, orders, payments, form });
         }
@@ -201,6 +193,25 @@ async fn token_payment_load(address: std::net::SocketAddr, bodies: usize) -> any
         .as_str()
         .unwrap_or_default();
     Load::post_cycle(address, CREATE_PAYMENT, load::token_payments(bodies, token, chaining), &authorization)
+}
+
+/// One Form API window: signs the forms whose `vads_trans_id` are at `ids` (just before the
+/// window: `vads_trans_date` is checked against the clock), pays them, then waits for the
+/// notifier to attempt every IPN they wrote, so that the next window starts from a quiet server.
+async fn form_window(
+    address: std::net::SocketAddr,
+    store: &Arc<dyn Store>,
+    ids: std::ops::Range<usize>,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<Report> {
+    let forms = forms::signed_forms(ids, chrono::Utc::now());
+    let load = Load::form_payments(address, forms, bytes::Bytes::from_static(forms::CARD_FORM));
+    let report = load.run(connections, duration).await.context("Form API")?;
+    print_flow("Form API: form + hosted page (2 req)", &report);
+    let drained = outbox_drained(store).await.context("IPN outbox")?;
+    println!("{:<36} {:>9.1} s after the window", "  IPN outbox drained", drained.as_secs_f64());
+    Ok(report)
 }
 
 /// One round's windows.

@@ -30,6 +30,18 @@ impl Amount {
     }
 }
 
+impl Amount {
+    /// In the currency's major unit with its decimals: `1524` EUR → `15.24`, `500` JPY → `500`.
+    pub fn decimal_text(self, currency: Currency) -> String {
+        let exponent = u32::from(currency.exponent());
+        if exponent == 0 {
+            return self.0.to_string();
+        }
+        let scale = 10u64.pow(exponent);
+        format!("{}.{:0width$}", self.0 / scale, self.0 % scale, width = exponent as usize)
+    }
+}
+
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
@@ -93,6 +105,15 @@ impl<'de> Deserialize<'de> for Currency {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_text_by_exponent() {
+        let currency = |code| Currency::from_alpha_code(code).unwrap();
+        assert_eq!(Amount(1524).decimal_text(currency("EUR")), "15.24");
+        assert_eq!(Amount(5).decimal_text(currency("EUR")), "0.05");
+        assert_eq!(Amount(500).decimal_text(currency("JPY")), "500");
+        assert_eq!(Amount(1).decimal_text(currency("KWD")), "0.001");
+    }
 
     #[test]
     fn numeric_codes_and_exponents() {

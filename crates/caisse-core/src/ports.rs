@@ -58,13 +58,26 @@ pub type TransitionFn = Box<dyn FnOnce(&Transaction) -> Result<Transition, Refus
 /// the refusal back to the caller and changes nothing.
 pub type ChangeFn<T, R> = Box<dyn FnOnce(&T) -> Result<T, R> + Send>;
 
-/// The notifications a change owes the shop, made from the transaction as changed and written
-/// in the change's own database transaction.
-pub type NotificationsFn = Box<dyn FnOnce(&Transaction) -> Vec<crate::notification::Notification> + Send>;
+/// What a change owes besides itself, made from the transaction as changed and written in the
+/// change's own database transaction: the shop's notifications, and the token a payment
+/// registers (the Form API's `REGISTER_PAY`).
+#[derive(Debug, Default)]
+pub struct Owed {
+    pub notifications: Vec<crate::notification::Notification>,
+    pub token: Option<crate::token::PaymentToken>,
+}
 
-/// A change that owes no notification.
-pub fn no_notifications() -> NotificationsFn {
-    Box::new(|_| Vec::new())
+impl Owed {
+    pub fn notifications(notifications: Vec<crate::notification::Notification>) -> Owed {
+        Owed { notifications, token: None }
+    }
+}
+
+pub type OwedFn = Box<dyn FnOnce(&Transaction) -> Owed + Send>;
+
+/// A change that owes nothing more.
+pub fn nothing_owed() -> OwedFn {
+    Box::new(|_| Owed::default())
 }
 
 /// Where a change made after the payment came from (`vads_url_check_src` of its IPN).
@@ -383,15 +396,15 @@ pub trait Store: Send + Sync + 'static {
         change: ChangeFn<crate::three_ds::ThreeDsAuthentication, crate::three_ds::ThreeDsRefusal>,
     ) -> Result<crate::three_ds::ThreeDsAuthentication, ChangeError<crate::three_ds::ThreeDsRefusal>>;
     /// Runs `change` on the locked authentication, then `transition` on its locked
-    /// transaction, in one database transaction with the notifications it owes: the PaRes is
-    /// spent only if the transaction moves. A refused transition is
+    /// transaction, in one database transaction with what it owes (notifications, a token):
+    /// the PaRes is spent only if the transaction moves. A refused transition is
     /// `Refused(ThreeDsRefusal::Transaction(_))`.
     async fn complete_three_ds(
         &self,
         id: &str,
         change: ChangeFn<crate::three_ds::ThreeDsAuthentication, crate::three_ds::ThreeDsRefusal>,
         transition: TransitionFn,
-        notifications: NotificationsFn,
+        owed: OwedFn,
     ) -> Result<(crate::three_ds::ThreeDsAuthentication, Transition), ChangeError<crate::three_ds::ThreeDsRefusal>>;
 
     // Notifications
@@ -466,16 +479,17 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<crate::payment_session::PaymentSession>, StoreError>;
-    /// Inserts a transaction, its operation, its card and its notifications and marks the
-    /// session paid by it, in one database transaction, only if the session is still open:
-    /// of two payments of one session (by any process), at most one is written.
+    /// Inserts a transaction, its operation, its card and what it owes (notifications, the
+    /// token it registers) and marks the session paid by it, in one database transaction, only
+    /// if the session is still open: of two payments of one session (by any process), at most
+    /// one is written.
     async fn pay_payment_session(
         &self,
         session_id: &str,
         transaction: Transaction,
         operation: Operation,
         card: Option<NewCard>,
-        notifications: Vec<crate::notification::Notification>,
+        owed: Owed,
     ) -> Result<Transaction, SessionPayError>;
 }
 

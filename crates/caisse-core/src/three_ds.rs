@@ -218,6 +218,10 @@ pub fn authorise_waiting(
         TransactionStatus::Refused
     };
     next.capture_date = transaction::capture_date(now, tx.capture_day);
+    if !accepted {
+        // A refused payment registers no token.
+        next.token_id = None;
+    }
     let mut operation = finish(&mut next, tx.amount, now);
     operation.acquirer_response_code = Some(details.acquirer_response_code.clone());
     operation.authorisation_id = details.authorisation_id.clone();
@@ -237,6 +241,7 @@ pub fn end_unauthenticated(tx: &Transaction, outcome: Outcome, now: DateTime<Utc
     next.status = if outcome == Outcome::Cancelled { TransactionStatus::Aborted } else { TransactionStatus::Refused };
     next.authorisation.holder_authent_status = Some(outcome.holder_authent_status().to_owned());
     next.authorisation.guarantee_indicator = None;
+    next.token_id = None;
     let operation = finish(&mut next, tx.amount, now);
     next.assert_invariants();
     Ok(Transition { updated: next, operation, spawned: None })

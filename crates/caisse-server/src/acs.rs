@@ -14,9 +14,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::post;
 use caisse_core::payments::{AcsSession, PaymentError, ThreeDsError};
 use caisse_core::three_ds::{HolderChoice, ThreeDsRefusal};
-use minijinja::{Environment, context};
+use minijinja::context;
 use serde::Deserialize;
-use std::sync::OnceLock;
 
 /// Where the browser posts the PaReq (cardCheckEnrollment's `redirectionUrl`).
 pub const AUTHENTICATE_PATH: &str = "/acs/authenticate";
@@ -28,13 +27,6 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
 const MD_BYTES_MAX: usize = 1024;
 const TERM_URL_CHARS_MAX: usize = 2048;
 
-const TEMPLATES: [(&str, &str); 4] = [
-    ("acs/layout.html", include_str!("../templates/acs/layout.html")),
-    ("acs/challenge.html", include_str!("../templates/acs/challenge.html")),
-    ("acs/return.html", include_str!("../templates/acs/return.html")),
-    ("acs/error.html", include_str!("../templates/acs/error.html")),
-];
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(AUTHENTICATE_PATH, post(authenticate))
@@ -42,19 +34,8 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-fn environment() -> &'static Environment<'static> {
-    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
-    ENVIRONMENT.get_or_init(|| {
-        let mut environment = Environment::new();
-        for (name, source) in TEMPLATES {
-            environment.add_template(name, source).expect("the ACS templates parse");
-        }
-        environment
-    })
-}
-
 fn render(name: &str, values: minijinja::Value) -> Html<String> {
-    Html(environment().get_template(name).and_then(|template| template.render(values)).expect("the templates render"))
+    Html(crate::templates::render(name, values))
 }
 
 /// The merchant's form (field names as in the Sips JSON guide).
@@ -146,7 +127,7 @@ fn challenge_page(state: &AppState, headers: &HeaderMap, posted: &Posted, sessio
         "acs/challenge.html",
         context! {
             merchant => if session.shop_name.is_empty() { transaction.shop_id.as_str().to_owned() } else { session.shop_name.clone() },
-            amount => major_units(transaction.amount.minor_units(), transaction.currency.exponent()),
+            amount => transaction.amount.decimal_text(transaction.currency),
             currency => transaction.currency.alpha_code(),
             masked_pan => masked_pan,
             date => transaction.created_at.format("%Y-%m-%d").to_string(),
@@ -156,15 +137,6 @@ fn challenge_page(state: &AppState, headers: &HeaderMap, posted: &Posted, sessio
             md => posted.md,
         },
     )
-}
-
-/// `1234` cents → `12.34`.
-fn major_units(minor: u64, exponent: u8) -> String {
-    if exponent == 0 {
-        return minor.to_string();
-    }
-    let divisor = 10u64.pow(u32::from(exponent));
-    format!("{}.{:0width$}", minor / divisor, minor % divisor, width = usize::from(exponent))
 }
 
 fn failure_page(error: ThreeDsError) -> Response {
@@ -185,17 +157,4 @@ fn failure_page(error: ThreeDsError) -> Response {
 
 fn error_page(status: StatusCode, text: &str) -> Response {
     (status, render("acs/error.html", context! { error => text })).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::major_units;
-
-    #[test]
-    fn amounts_in_major_units() {
-        assert_eq!(major_units(1234, 2), "12.34");
-        assert_eq!(major_units(5, 2), "0.05");
-        assert_eq!(major_units(500, 0), "500");
-        assert_eq!(major_units(1, 3), "0.001");
-    }
 }

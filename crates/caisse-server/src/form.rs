@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use caisse_lyra::form::{CheckError, PaymentRequest, Refused, check_form, render_error_page};
+use caisse_lyra::form::{CheckError, Refused, check_form, render_error_page};
 use caisse_notify::form_warning::{self, RefusedForm};
 
 /// The largest form read: far beyond a form with a full cart.
@@ -32,7 +32,7 @@ async fn vads_payment(State(state): State<AppState>, body: Body) -> Response {
     let pairs = pairs_of(&bytes);
     match check_form(&state.payments, pairs.clone()).await {
         Ok(request) if crate::hosted_page::takes(&request) => crate::hosted_page::open(&state, &request, pairs).await,
-        Ok(request) => html(payment_page(&request)).into_response(),
+        Ok(request) => crate::hosted_page::unsupported(&request).into_response(),
         Err(CheckError::Refused(refused)) => {
             tracing::info!(error = %refused.error, shop = ?refused.shop, "payment form refused");
             let page = render_error_page(&refused.error, refused.page_mode, refused.language.as_deref());
@@ -81,36 +81,4 @@ fn send_warning(state: &AppState, refused: Refused) {
             tracing::warn!(%error, %shop, "payment form warning e-mail not sent");
         }
     });
-}
-
-/// The checked form's page for what the hosted page does not take yet (page actions other than
-/// a payment): it says what was accepted, and nothing is recorded but the `vads_trans_id`.
-fn payment_page(request: &PaymentRequest) -> String {
-    let amount = match request.currency {
-        Some(currency) => {
-            let exponent = u32::from(currency.exponent());
-            let units = request.amount.minor_units();
-            let amount = if exponent == 0 {
-                units.to_string()
-            } else {
-                let scale = 10u64.pow(exponent);
-                format!("{}.{:0width$}", units / scale, units % scale, width = exponent as usize)
-            };
-            format!("{amount} {}", currency.alpha_code())
-        }
-        None => "none".to_owned(),
-    };
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Payment page</title></head>\n\
-         <body>\n<h1>Payment page</h1>\n<dl>\n<dt>Shop</dt><dd id=\"shop\">{shop}</dd>\n\
-         <dt>Amount</dt><dd id=\"amount\">{amount}</dd>\n<dt>Mode</dt><dd id=\"mode\">{mode}</dd>\n</dl>\n\
-         <p>The form was accepted. The card entry page comes next: it is not built yet, so no \
-         payment can be made here.</p>\n</body>\n</html>\n",
-        shop = escape(request.site_id.as_str()),
-        mode = request.ctx_mode.as_str(),
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -18,22 +18,15 @@ use caisse_core::payments::PaymentError;
 use caisse_core::payments::payment_tokens::{GeneratedPaymentToken, PaymentTokenError};
 use caisse_sips::HOSTED_FIELDS_SDK_PATH;
 use caisse_sips::response_code::{self, Failure};
-use minijinja::{Environment, context};
+use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
-use std::sync::OnceLock;
 
 pub const FORM_PATH: &str = "/paymentprovider/hostedfields/form";
 pub const TOKEN_PATH: &str = "/paymentprovider/hostedfields/paymentToken";
 /// A card form is a few hundred bytes.
 const MAX_BODY_BYTES: usize = 8 * 1024;
 
-const TEMPLATES: [(&str, &str); 4] = [
-    ("hosted_fields/layout.html", include_str!("../templates/hosted_fields/layout.html")),
-    ("hosted_fields/form.html", include_str!("../templates/hosted_fields/form.html")),
-    ("hosted_fields/token.html", include_str!("../templates/hosted_fields/token.html")),
-    ("hosted_fields/error.html", include_str!("../templates/hosted_fields/error.html")),
-];
 const SDK_JS: &str = include_str!("../templates/hosted_fields/sdk.js");
 
 pub fn router() -> Router<AppState> {
@@ -44,19 +37,8 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-fn environment() -> &'static Environment<'static> {
-    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
-    ENVIRONMENT.get_or_init(|| {
-        let mut environment = Environment::new();
-        for (name, source) in TEMPLATES {
-            environment.add_template(name, source).expect("the hosted-fields templates parse");
-        }
-        environment
-    })
-}
-
 fn render(name: &str, values: minijinja::Value) -> String {
-    environment().get_template(name).and_then(|template| template.render(values)).expect("the templates render")
+    crate::templates::render(name, values)
 }
 
 async fn sdk() -> Response {

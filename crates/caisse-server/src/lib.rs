@@ -24,6 +24,7 @@ pub mod serve;
 pub mod sips;
 pub mod soap;
 pub mod state;
+mod templates;
 
 pub use app::app;
 pub use config::Settings;

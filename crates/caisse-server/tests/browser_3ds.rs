@@ -11,15 +11,14 @@ mod common;
 use axum::extract::{Form, Query, State};
 use axum::response::Html;
 use axum::routing::{get, post};
+use common::browser::{browser, start_driver};
 use common::*;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
-use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Sips simulation card: enrolled, challenged by the ACS, accepted by the acquirer.
 const CARD: &str = "4100000000000000";
@@ -139,48 +138,6 @@ async fn start_merchant(caisse: &str) -> String {
     base
 }
 
-/// chromedriver on a free port, stopped with the test.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_driver() -> Driver {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("port").port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver must be installed: apt-get install chromium chromium-driver");
-    let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start listening");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    driver
-}
-
-async fn browser(driver: &Driver) -> Client {
-    let mut options = json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=800,700"]});
-    if std::path::Path::new("/usr/bin/chromium").exists() {
-        options["binary"] = json!("/usr/bin/chromium");
-    }
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("browserName".into(), json!("chrome"));
-    capabilities.insert("goog:chromeOptions".into(), options);
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector).capabilities(capabilities).connect(&driver.url).await.expect("a Chromium session")
-}
-
 async fn text_of(client: &Client, id: &str) -> String {
     let element = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id(id)).await.expect(id);
     element.text().await.expect("element text")
@@ -218,7 +175,7 @@ async fn three_d_secure_in_headless_chromium() {
     let server = TestServer::start(Backend::Sqlite).await;
     let merchant = start_merchant(&server.base_url).await;
     let driver = start_driver();
-    let client = browser(&driver).await;
+    let client = browser(&driver, (800, 700), &[]).await;
 
     let accepted = pay_in_browser(&client, &merchant, "BROWSER1", "authenticate").await;
     let refused = pay_in_browser(&client, &merchant, "BROWSER2", "fail").await;

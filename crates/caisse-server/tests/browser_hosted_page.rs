@@ -19,14 +19,12 @@ use axum::routing::{get, post};
 use caisse_core::ShopId;
 use caisse_core::clock::Clock;
 use caisse_core::notification::{NotificationRule, NotificationRules};
-use common::form::{Algo, signature, signed};
+use common::browser::{browser, start_driver};
+use common::form::{Algo, assert_signed, base_form, signed, trans_date};
 use common::{Backend, TestServer};
 use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
-use std::net::TcpStream;
+use fantoccini::{Client, Locator};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -47,11 +45,6 @@ type Pairs = Vec<(String, String)>;
 
 fn value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).unwrap_or_else(|| panic!("{name} in {pairs:?}"))
-}
-
-/// The `signature` pair checked against the `vads_` fields and the shop's TEST key.
-fn assert_signed(pairs: &[(String, String)]) {
-    assert_eq!(value(pairs, "signature"), signature(pairs, KEY, Algo::Hmac), "signature of {pairs:?}");
 }
 
 fn parse(encoded: &str) -> Pairs {
@@ -103,23 +96,12 @@ struct Order {
 /// The checkout page: the signed form, posted by the buyer's click.
 async fn checkout(State(shop): State<Shop>, Query(order): Query<Order>) -> Html<String> {
     let amount = order.amount.unwrap_or(1524).to_string();
-    let mut pairs: Pairs = [
-        ("vads_action_mode", "INTERACTIVE"),
+    let extra = [
         ("vads_amount", amount.as_str()),
-        ("vads_ctx_mode", "TEST"),
-        ("vads_currency", "978"),
-        ("vads_page_action", "PAYMENT"),
-        ("vads_payment_config", "SINGLE"),
-        ("vads_site_id", SHOP),
-        ("vads_trans_date", shop.trans_date.as_str()),
-        ("vads_trans_id", order.trans_id.as_str()),
-        ("vads_version", "V2"),
         ("vads_order_id", "order-42"),
         ("vads_return_mode", order.return_mode.as_str()),
-    ]
-    .iter()
-    .map(|(n, v)| (n.to_string(), v.to_string()))
-    .collect();
+    ];
+    let mut pairs = base_form(SHOP, &order.trans_id, &shop.trans_date, &extra);
     for (name, outcome) in
         [("vads_url_success", "success"), ("vads_url_refused", "refused"), ("vads_url_cancel", "cancel")]
     {
@@ -187,50 +169,6 @@ async fn start_shop(caisse: &str, trans_date: String) -> Shop {
         let _ = axum::serve(listener, app).await;
     });
     shop
-}
-
-/// chromedriver on a free port, stopped with the test.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_driver() -> Driver {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("port").port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver must be installed: apt-get install chromium chromium-driver");
-    let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start listening");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    driver
-}
-
-async fn browser(driver: &Driver) -> Client {
-    let size = format!("--window-size={},{}", WINDOW.0, WINDOW.1);
-    let mut options = json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                                      "--hide-scrollbars", "--lang=en-US", size]});
-    if std::path::Path::new("/usr/bin/chromium").exists() {
-        options["binary"] = json!("/usr/bin/chromium");
-    }
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("browserName".into(), json!("chrome"));
-    capabilities.insert("goog:chromeOptions".into(), options);
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector).capabilities(capabilities).connect(&driver.url).await.expect("a Chromium session")
 }
 
 /// A PNG of the page; with `CAISSE_SCREENSHOTS=1`, also docs/screenshots/hosted-page-`name`.png.
@@ -308,13 +246,16 @@ impl Buyer {
         self.returned(trans_id).await
     }
 
-    /// The return the shop's site received for `trans_id`, once its page shows.
+    /// The return the shop's site received for `trans_id`, once its page shows; its signature
+    /// checked.
     async fn returned(&self, trans_id: &str) -> Return {
         self.find("#returned").await;
         let received = self.shop.received.lock().unwrap();
         let found =
             received.returns.iter().find(|r| r.pairs.iter().any(|(n, v)| n == "vads_trans_id" && v == trans_id));
-        found.cloned().unwrap_or_else(|| panic!("no return for {trans_id}: {:?}", received.returns))
+        let back = found.cloned().unwrap_or_else(|| panic!("no return for {trans_id}: {:?}", received.returns));
+        assert_signed(&back.pairs, KEY);
+        back
     }
 
     /// The IPN the shop received for `trans_id`, checked against the one caisse stored.
@@ -336,7 +277,7 @@ impl Buyer {
             assert!(Instant::now() < deadline, "no IPN for {trans_id}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
-        assert_signed(&received);
+        assert_signed(&received, KEY);
         let stored = self.server.state.payments.store().notifications(Some(&ShopId(SHOP.into())), 50).await.unwrap();
         let stored: Vec<_> = stored.iter().filter(|n| value(&n.body, "vads_trans_id") == trans_id).collect();
         assert_eq!(stored.len(), 1, "one IPN for {trans_id}: {stored:?}");
@@ -363,7 +304,6 @@ async fn pays_with_a_frictionless_card(buyer: &Buyer) {
 
     let back = buyer.follow_return_link("200001").await;
     assert_eq!((back.outcome.as_str(), back.method), ("success", "GET"));
-    assert_signed(&back.pairs);
     assert_eq!(value(&back.pairs, "vads_result"), "00");
     assert_eq!(value(&back.pairs, "vads_trans_status"), "AUTHORISED");
     assert_eq!(value(&back.pairs, "vads_threeds_status"), "Y");
@@ -383,7 +323,6 @@ async fn a_declined_card_is_refused(buyer: &Buyer) {
     buyer.pay().await;
     let back = buyer.returned("200002").await;
     assert_eq!((back.outcome.as_str(), back.method), ("refused", "POST"));
-    assert_signed(&back.pairs);
     assert_eq!(value(&back.pairs, "vads_result"), "05");
     assert_eq!(value(&back.pairs, "vads_trans_status"), "REFUSED");
     let ipn = buyer.ipn("200002", NotificationRule::EndOfPayment).await;
@@ -402,7 +341,6 @@ async fn the_buyer_abandons(buyer: &Buyer) {
     assert_eq!(buyer.text("#outcome").await, "Payment cancelled");
     let back = buyer.follow_return_link("200003").await;
     assert_eq!((back.outcome.as_str(), back.method), ("cancel", "GET"));
-    assert_signed(&back.pairs);
     assert_eq!(value(&back.pairs, "vads_trans_status"), "ABANDONED");
     let ipn = buyer.ipn("200003", NotificationRule::CancelOrAbandon).await;
     assert_eq!(value(&ipn, "vads_trans_status"), "ABANDONED");
@@ -422,7 +360,6 @@ async fn pays_after_a_challenge(buyer: &Buyer, trans_id: &str, button: &str) -> 
     buyer.click(&format!("#{button}")).await;
     buyer.outcome().await;
     let back = buyer.follow_return_link(trans_id).await;
-    assert_signed(&back.pairs);
     let ipn = buyer.ipn(trans_id, NotificationRule::EndOfPayment).await;
     assert_eq!(value(&ipn, "vads_trans_status"), value(&back.pairs, "vads_trans_status"));
     assert_eq!(value(&ipn, "vads_threeds_status"), value(&back.pairs, "vads_threeds_status"));
@@ -461,7 +398,6 @@ async fn the_page_speaks_french(buyer: &Buyer) {
     assert_eq!(buyer.text("#outcome").await, "Paiement accepté");
     assert_eq!(buyer.text("a#return").await, "Retourner à la boutique");
     let back = buyer.follow_return_link("200006").await;
-    assert_signed(&back.pairs);
     assert_eq!(value(&back.pairs, "vads_language"), "fr");
 }
 
@@ -499,7 +435,6 @@ async fn pays_with_cpay_in_instalments(buyer: &Buyer) {
     assert_eq!(buyer.outcome().await, "00");
     let back = buyer.follow_return_link("200008").await;
     assert_eq!(back.outcome, "success");
-    assert_signed(&back.pairs);
     assert_eq!(value(&back.pairs, "vads_amount"), "120000");
     assert_eq!(value(&back.pairs, "vads_trans_status"), "CAPTURED");
     assert_eq!(value(&back.pairs, "vads_card_brand"), "AURORE-MULTI");
@@ -512,10 +447,10 @@ async fn pays_with_cpay_in_instalments(buyer: &Buyer) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hosted_page_in_headless_chromium() {
     let server = TestServer::start(Backend::Sqlite).await;
-    let trans_date = server.clock.now().format("%Y%m%d%H%M%S").to_string();
+    let trans_date = trans_date(server.clock.now());
     let shop = start_shop(&server.base_url, trans_date).await;
     let driver = start_driver();
-    let client = browser(&driver).await;
+    let client = browser(&driver, WINDOW, &["--hide-scrollbars", "--lang=en-US"]).await;
     let buyer = Buyer { server, shop, client };
 
     pays_with_a_frictionless_card(&buyer).await;

@@ -9,7 +9,7 @@ use caisse_core::ShopId;
 use caisse_core::clock::{Clock, TestClock};
 use caisse_core::form_settings::{FormSettings, FormSignatureAlgorithm};
 use chrono::{TimeZone, Utc};
-use common::form::{Algo, signed};
+use common::form::{Algo, base_form, signed, trans_date};
 use common::{Backend, TestDatabase, TestServer};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -34,30 +34,9 @@ impl Form {
         Form { server, mail }
     }
 
-    /// `vads_trans_date` now, on the server's clock.
-    fn now(&self) -> String {
-        self.server.clock.now().format("%Y%m%d%H%M%S").to_string()
-    }
-
-    /// PROTOCOLS.md §3's vector form, dated now, with `trans_id`.
+    /// PROTOCOLS.md §3's vector form, dated now on the server's clock, with `trans_id`.
     fn vector(&self, trans_id: &str) -> Vec<(String, String)> {
-        let now = self.now();
-        [
-            ("vads_action_mode", "INTERACTIVE"),
-            ("vads_amount", "1524"),
-            ("vads_ctx_mode", "TEST"),
-            ("vads_currency", "978"),
-            ("vads_page_action", "PAYMENT"),
-            ("vads_payment_config", "SINGLE"),
-            ("vads_site_id", SHOP),
-            ("vads_trans_date", now.as_str()),
-            ("vads_trans_id", trans_id),
-            ("vads_version", "V2"),
-            ("vads_language", "en"),
-        ]
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect()
+        base_form(SHOP, trans_id, &trans_date(self.server.clock.now()), &[("vads_language", "en")])
     }
 
     async fn post(&self, pairs: &[(String, String)]) -> (u16, String) {
@@ -208,8 +187,8 @@ on_both_backends! {
 
     async fn every_format_rule_names_its_field(form) {
         let now = form.server.clock.now();
-        let old = (now - chrono::Duration::minutes(31)).format("%Y%m%d%H%M%S").to_string();
-        let ahead = (now + chrono::Duration::minutes(91)).format("%Y%m%d%H%M%S").to_string();
+        let old = trans_date(now - chrono::Duration::minutes(31));
+        let ahead = trans_date(now + chrono::Duration::minutes(91));
         let line = |label: &'static str| -> Vec<(&'static str, Option<&'static str>)> {
             vec![
                 ("vads_nb_products", Some("1")),

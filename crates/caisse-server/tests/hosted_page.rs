@@ -8,7 +8,7 @@ mod common;
 use caisse_core::ShopId;
 use caisse_core::clock::Clock;
 use chrono::Duration;
-use common::form::{Algo, signature, signed};
+use common::form::{Algo, assert_signed, base_form, signed, trans_date};
 use common::page::{follow, onward_form, return_form, return_link};
 use common::{Backend, TestServer};
 use std::sync::{Arc, Mutex};
@@ -26,6 +26,7 @@ const CHALLENGED: &str = "4970100000000009";
 /// Enrolled, the authentication fails.
 const AUTHENTICATION_FAILS: &str = "4970100000000097";
 const SUCCESS: &str = "https://shop.example/success?from=caisse";
+const SUCCESS_BASE: &str = "https://shop.example/success";
 const REFUSED_URL: &str = "https://shop.example/refused";
 const CANCEL: &str = "https://shop.example/cancel";
 
@@ -33,10 +34,15 @@ fn value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).unwrap_or_else(|| panic!("{name} in {pairs:?}"))
 }
 
-fn assert_signed(pairs: &[(String, String)]) {
-    let (fields, signed_by) = pairs.split_at(pairs.len() - 1);
-    assert_eq!(signed_by[0].0, "signature");
-    assert_eq!(signed_by[0].1, signature(fields, KEY, Algo::Hmac), "result signature");
+/// The signed result fields of a result page (answered 200) whose return link goes to `url`;
+/// the success URL's own query (`from=caisse`) is left out.
+fn returned(status: u16, result: &str, url: &str) -> Vec<(String, String)> {
+    assert_eq!(status, 200, "{result}");
+    let (base, mut fields) = return_link(result);
+    assert_eq!(base, url);
+    fields.retain(|(name, _)| name != "from");
+    assert_signed(&fields, KEY);
+    fields
 }
 
 struct Page {
@@ -77,46 +83,22 @@ impl Page {
     }
 
     fn form(&self, trans_id: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-        let now = self.server.clock.now().format("%Y%m%d%H%M%S").to_string();
-        let mut pairs: Vec<(String, String)> = [
-            ("vads_action_mode", "INTERACTIVE"),
-            ("vads_amount", "1524"),
-            ("vads_ctx_mode", "TEST"),
-            ("vads_currency", "978"),
-            ("vads_page_action", "PAYMENT"),
-            ("vads_payment_config", "SINGLE"),
-            ("vads_site_id", SHOP),
-            ("vads_trans_date", now.as_str()),
-            ("vads_trans_id", trans_id),
-            ("vads_version", "V2"),
+        let page = [
             ("vads_url_success", SUCCESS),
             ("vads_url_refused", REFUSED_URL),
             ("vads_url_cancel", CANCEL),
             ("vads_url_check", self.ipn_url.as_str()),
             ("vads_return_mode", "GET"),
             ("vads_order_id", "order-42"),
-        ]
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
-        for (name, v) in extra {
-            pairs.retain(|(n, _)| n != name);
-            pairs.push((name.to_string(), v.to_string()));
-        }
-        signed(pairs, KEY, Algo::Hmac)
+        ];
+        let fields: Vec<(&str, &str)> = page.iter().chain(extra).copied().collect();
+        signed(base_form(SHOP, trans_id, &trans_date(self.server.clock.now()), &fields), KEY, Algo::Hmac)
     }
 
     /// Posts the form; answers the session page's path.
     async fn open(&self, trans_id: &str, extra: &[(&str, &str)]) -> String {
-        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(self.form(trans_id, extra)).finish();
-        let response = self
-            .client
-            .post(format!("{}/vads-payment/", self.server.base_url))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let response =
+            self.submit(format!("{}/vads-payment/", self.server.base_url), &self.form(trans_id, extra)).await;
         assert_eq!(response.status().as_u16(), 303);
         let location = response.headers()["location"].to_str().unwrap().to_owned();
         assert!(location.starts_with("/vads-payment/session/"), "{location}");
@@ -128,16 +110,15 @@ impl Page {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    /// Posts `fields` url-encoded to `url`, as a browser submits a form.
+    async fn submit<N: AsRef<str>, V: AsRef<str>>(&self, url: String, fields: &[(N, V)]) -> reqwest::Response {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-        let response = self
-            .client
-            .post(format!("{}{path}", self.server.base_url))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let request = self.client.post(url).header("Content-Type", "application/x-www-form-urlencoded");
+        request.body(body).send().await.unwrap()
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let response = self.submit(format!("{}{path}", self.server.base_url), fields).await;
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
@@ -161,15 +142,7 @@ impl Page {
     }
 
     async fn post_to(&self, url: &str, fields: &[(String, String)]) -> (u16, String) {
-        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-        let response = self
-            .client
-            .post(url)
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let response = self.submit(url.to_owned(), fields).await;
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
@@ -197,10 +170,10 @@ on_both_backends! {
         assert_eq!(status, 200, "{result}");
         assert!(!result.contains(ACCEPTED), "the card number never comes back");
         let (base, fields) = return_link(&result);
-        assert_eq!(base, "https://shop.example/success");
+        assert_eq!(base, SUCCESS_BASE);
         assert_eq!(fields[0], ("from".to_owned(), "caisse".to_owned()), "the URL's own query is kept");
         let fields = fields[1..].to_vec();
-        assert_signed(&fields);
+        assert_signed(&fields, KEY);
         assert_eq!(value(&fields, "vads_result"), "00");
         assert_eq!(value(&fields, "vads_trans_status"), "AUTHORISED");
         assert_eq!(value(&fields, "vads_trans_id"), "100001");
@@ -210,7 +183,7 @@ on_both_backends! {
         let ipns = page.notifications().await;
         assert_eq!(ipns.len(), 1);
         assert_eq!(ipns[0].url, page.ipn_url);
-        assert_signed(&ipns[0].body);
+        assert_signed(&ipns[0].body, KEY);
         assert_eq!(value(&ipns[0].body, "vads_url_check_src"), "PAY");
         assert_eq!(value(&ipns[0].body, "vads_trans_uuid"), value(&fields, "vads_trans_uuid"));
 
@@ -225,7 +198,7 @@ on_both_backends! {
         };
         let delivered: Vec<(String, String)> =
             form_urlencoded::parse(delivered.as_bytes()).map(|(n, v)| (n.into_owned(), v.into_owned())).collect();
-        assert_signed(&delivered);
+        assert_signed(&delivered, KEY);
         assert_eq!(delivered, ipns[0].body);
 
         // A second payment of the same session: refused, nothing new stored.
@@ -244,10 +217,7 @@ on_both_backends! {
         assert!(card_page.contains("<html lang=\"fr\">"), "{card_page}");
         assert!(card_page.contains("Annuler et retourner à la boutique"));
         let (status, result) = page.pay(&path, REFUSED).await;
-        assert_eq!(status, 200, "{result}");
-        let (base, fields) = return_link(&result);
-        assert_eq!(base, REFUSED_URL);
-        assert_signed(&fields);
+        let fields = returned(status, &result, REFUSED_URL);
         assert_eq!(value(&fields, "vads_result"), "05");
         assert_eq!(value(&fields, "vads_trans_status"), "REFUSED");
         assert_eq!(page.transactions().await, 1);
@@ -259,10 +229,7 @@ on_both_backends! {
     async fn cancel_abandons_the_session(page) {
         let path = page.open("100003", &[]).await;
         let (status, result) = page.post(&path, &[("action", "cancel")]).await;
-        assert_eq!(status, 200, "{result}");
-        let (base, fields) = return_link(&result);
-        assert_eq!(base, CANCEL);
-        assert_signed(&fields);
+        let fields = returned(status, &result, CANCEL);
         assert_eq!(value(&fields, "vads_result"), "17");
         assert_eq!(value(&fields, "vads_trans_status"), "ABANDONED");
         // Cancelled: it pays no more.
@@ -311,7 +278,7 @@ on_both_backends! {
         let (action, fields) = return_form(&result).expect("a return form");
         assert_eq!(action, "https://shop.example/success?from=caisse");
         assert!(result.contains("<button type=\"submit\">"), "a visible button");
-        assert_signed(&fields);
+        assert_signed(&fields, KEY);
         assert_eq!(value(&fields, "vads_result"), "00");
     }
 
@@ -319,7 +286,7 @@ on_both_backends! {
         let path = page.open("100007", &[("vads_return_mode", "NONE")]).await;
         let (_, result) = page.pay(&path, ACCEPTED).await;
         let (base, fields) = return_link(&result);
-        assert_eq!(base, "https://shop.example/success");
+        assert_eq!(base, SUCCESS_BASE);
         assert_eq!(fields, [("from".to_owned(), "caisse".to_owned())]);
     }
 
@@ -336,8 +303,7 @@ on_both_backends! {
         let (status, result) = page.post(&path, &card).await;
         assert_eq!(status, 200, "{result}");
         assert!(onward_form(&result).is_none(), "no 3-D Secure step: {result}");
-        let (_, fields) = return_link(&result);
-        let fields = fields[1..].to_vec();
+        let fields = returned(status, &result, SUCCESS_BASE);
         assert_eq!(value(&fields, "vads_result"), "00");
         assert_eq!(value(&fields, "vads_threeds_enrolled"), "N");
         assert_eq!(value(&fields, "vads_threeds_status"), "");
@@ -366,10 +332,7 @@ on_both_backends! {
         let (to_shop, pa_res) = onward_form(&back).expect("the ACS posts the PaRes back");
         assert_eq!(to_shop, term_url);
         let (status, result) = page.post_to(&to_shop, &pa_res).await;
-        assert_eq!(status, 200, "{result}");
-        let (_, fields) = return_link(&result);
-        let fields = fields[1..].to_vec();
-        assert_signed(&fields);
+        let fields = returned(status, &result, SUCCESS_BASE);
         assert_eq!(value(&fields, "vads_result"), "00");
         assert_eq!(value(&fields, "vads_threeds_enrolled"), "Y");
         assert_eq!(value(&fields, "vads_threeds_status"), "Y");
@@ -389,9 +352,7 @@ on_both_backends! {
     async fn a_challenged_card_pays_once_the_holder_authenticates(page) {
         let path = page.open("100010", &[]).await;
         let (status, result) = page.pay_choosing(&path, CHALLENGED, "authenticate").await;
-        assert_eq!(status, 200, "{result}");
-        let (_, fields) = return_link(&result);
-        let fields = fields[1..].to_vec();
+        let fields = returned(status, &result, SUCCESS_BASE);
         assert_eq!(value(&fields, "vads_result"), "00");
         assert_eq!(value(&fields, "vads_threeds_auth_type"), "CHALLENGE");
         assert_eq!(value(&fields, "vads_threeds_status"), "Y");
@@ -401,10 +362,7 @@ on_both_backends! {
     async fn a_failed_authentication_refuses_without_asking_the_bank(page) {
         let path = page.open("100011", &[]).await;
         let (status, result) = page.pay(&path, AUTHENTICATION_FAILS).await;
-        assert_eq!(status, 200, "{result}");
-        let (base, fields) = return_link(&result);
-        assert_eq!(base, REFUSED_URL);
-        assert_signed(&fields);
+        let fields = returned(status, &result, REFUSED_URL);
         assert_eq!(value(&fields, "vads_trans_status"), "REFUSED");
         assert_eq!(value(&fields, "vads_threeds_status"), "N");
         assert_eq!(value(&fields, "vads_auth_result"), "", "the acquirer was not asked");
@@ -416,8 +374,7 @@ on_both_backends! {
     async fn the_holder_fails_the_challenge(page) {
         let path = page.open("100012", &[]).await;
         let (status, result) = page.pay_choosing(&path, CHALLENGED, "fail").await;
-        assert_eq!(status, 200, "{result}");
-        let (_, fields) = return_link(&result);
+        let fields = returned(status, &result, REFUSED_URL);
         assert_eq!(value(&fields, "vads_trans_status"), "REFUSED");
         assert_eq!(value(&fields, "vads_threeds_status"), "N");
         assert_eq!(page.transactions().await, 1);
@@ -456,7 +413,7 @@ on_both_backends! {
         assert_eq!(ipns.len(), 3, "{ipns:?}");
         for ipn in &ipns {
             assert_eq!(ipn.rule, caisse_core::notification::NotificationRule::CancelOrAbandon);
-            assert_signed(&ipn.body);
+            assert_signed(&ipn.body, KEY);
             assert_eq!(value(&ipn.body, "vads_trans_status"), "ABANDONED");
             assert_eq!(value(&ipn.body, "vads_result"), "17");
         }
@@ -496,10 +453,7 @@ on_both_backends! {
 
         let chosen = [("cpay_option", "10X"), ("cpay_accepted", "yes")];
         let (status, result) = page.pay_with(&path, ACCEPTED, "authenticate", &chosen).await;
-        assert_eq!(status, 200, "{result}");
-        let (_, fields) = return_link(&result);
-        let fields = fields[1..].to_vec();
-        assert_signed(&fields);
+        let fields = returned(status, &result, SUCCESS_BASE);
         assert_eq!(value(&fields, "vads_result"), "00");
         assert_eq!(value(&fields, "vads_trans_status"), "CAPTURED", "captured at once: no capture delay");
         assert_eq!(value(&fields, "vads_card_brand"), "AURORE-MULTI");
@@ -520,9 +474,107 @@ on_both_backends! {
         assert!(options.contains("Paiement comptant"), "{options}");
         assert!(options.contains("TAEG"));
         let (status, result) = page.pay_with(&path, NOT_ENROLLED, "authenticate", &[("cpay_option", "CPT")]).await;
-        assert_eq!(status, 200, "{result}");
-        let (_, fields) = return_link(&result);
+        let fields = returned(status, &result, SUCCESS_BASE);
         assert_eq!(value(&fields, "vads_payment_option_code"), "CPT");
         assert_eq!(value(&fields, "vads_card_brand"), "AURORE-MULTI");
+    }
+
+    async fn redirect_timeouts_send_the_browser_back_on_its_own(page) {
+        let redirect = [("vads_redirect_success_timeout", "5"), ("vads_redirect_success_message", "Merci !")];
+        let path = page.open("100019", &redirect).await;
+        let (_, result) = page.pay(&path, NOT_ENROLLED).await;
+        assert!(result.contains("<p id=\"redirect-message\" role=\"status\">Merci !</p>"), "{result}");
+        let (target, _) = return_link(&result);
+        let meta = "<meta http-equiv=\"refresh\" content=\"5;url=";
+        let start = result.find(meta).expect("a timed redirection") + meta.len();
+        let refresh = common::page::unescape(&result[start..start + result[start..].find('"').unwrap()]);
+        assert!(refresh.starts_with(&target), "to the return link: {refresh}");
+
+        let error = [("vads_redirect_error_timeout", "0"), ("vads_return_mode", "POST")];
+        let path = page.open("100020", &error).await;
+        let (_, refused) = page.pay(&path, REFUSED).await;
+        assert!(refused.contains("setTimeout(function () { document.getElementById(\"return-form\").submit(); }, 0);"), "{refused}");
+        // Without a timeout, the buyer clicks the link.
+        let path = page.open("100021", &[]).await;
+        let (_, clicked) = page.pay(&path, NOT_ENROLLED).await;
+        assert!(!clicked.contains("http-equiv=\"refresh\""), "{clicked}");
+    }
+
+    async fn register_pay_keeps_the_card_of_an_accepted_payment(page) {
+        let register = [("vads_page_action", "REGISTER_PAY"), ("vads_cust_email", "buyer@example.com")];
+        let path = page.open("100022", &register).await;
+        let (_, card_page) = page.get(&path).await;
+        assert!(card_page.contains("id=\"register-notice\""), "the buyer is told: {card_page}");
+        let (status, result) = page.pay(&path, NOT_ENROLLED).await;
+        let fields = returned(status, &result, SUCCESS_BASE);
+        assert_eq!(value(&fields, "vads_identifier_status"), "CREATED");
+        let identifier = value(&fields, "vads_identifier");
+        assert_eq!(identifier.len(), 32, "{identifier}");
+        let shop = ShopId(SHOP.into());
+        let token = page.server.state.payments.store().token(&shop, identifier).await.unwrap().expect("the token");
+        assert_eq!(token.customer["email"], "buyer@example.com");
+        let ipns = page.notifications().await;
+        assert_eq!(value(&ipns[0].body, "vads_identifier"), identifier);
+
+        // Through 3-D Secure, with the merchant's own identifier.
+        let chosen = "0123456789abcdef0123456789abcdef";
+        let path = page.open("100023", &[("vads_page_action", "REGISTER_PAY"), ("vads_identifier", chosen)]).await;
+        let (_, result) = page.pay(&path, ACCEPTED).await;
+        let (_, fields) = return_link(&result);
+        assert_eq!(value(&fields, "vads_identifier"), chosen);
+        assert_eq!(value(&fields, "vads_identifier_status"), "CREATED");
+        assert!(page.server.state.payments.store().token(&shop, chosen).await.unwrap().is_some());
+        // The identifier is now taken: a form naming it again is refused.
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(page.form("100024", &[("vads_page_action", "REGISTER_PAY"), ("vads_identifier", chosen)]))
+            .finish();
+        let response = page.client.post(format!("{}/vads-payment/", page.server.base_url))
+            .header("Content-Type", "application/x-www-form-urlencoded").body(body).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let error = response.text().await.unwrap();
+        assert!(error.contains("vads_identifier"), "{error}");
+    }
+
+    async fn a_refused_register_pay_creates_no_token(page) {
+        let path = page.open("100025", &[("vads_page_action", "REGISTER_PAY")]).await;
+        let (_, result) = page.pay_choosing(&path, CHALLENGED, "fail").await;
+        let (_, fields) = return_link(&result);
+        assert_eq!(value(&fields, "vads_trans_status"), "REFUSED");
+        assert_eq!(value(&fields, "vads_identifier_status"), "NOT_CREATED");
+        let shop = ShopId(SHOP.into());
+        let stored = page.server.state.payments.store().transactions_by_order(&shop, "order-42").await.unwrap();
+        assert_eq!(stored[0].token_id, None, "no token named by a refused payment");
+        let path = page.open("100026", &[("vads_page_action", "REGISTER_PAY")]).await;
+        let (_, result) = page.pay(&path, REFUSED).await;
+        let (_, fields) = return_link(&result);
+        assert_eq!(value(&fields, "vads_identifier_status"), "NOT_CREATED");
+    }
+
+    async fn ask_register_pay_keeps_the_card_only_when_asked(page) {
+        let path = page.open("100027", &[("vads_page_action", "ASK_REGISTER_PAY")]).await;
+        let (_, card_page) = page.get(&path).await;
+        assert!(card_page.contains("id=\"register_card\""), "{card_page}");
+        let (_, result) = page.pay(&path, NOT_ENROLLED).await;
+        let (_, fields) = return_link(&result);
+        assert!(!fields.iter().any(|(name, _)| name == "vads_identifier_status"), "not asked: {fields:?}");
+        let path = page.open("100028", &[("vads_page_action", "ASK_REGISTER_PAY")]).await;
+        let (_, result) = page.pay_with(&path, ACCEPTED, "authenticate", &[("register_card", "yes")]).await;
+        let (_, fields) = return_link(&result);
+        assert_eq!(value(&fields, "vads_identifier_status"), "CREATED");
+        let shop = ShopId(SHOP.into());
+        let identifier = value(&fields, "vads_identifier");
+        assert!(page.server.state.payments.store().token(&shop, identifier).await.unwrap().is_some());
+    }
+
+    async fn a_malformed_identifier_is_a_form_error(page) {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(page.form("100029", &[("vads_page_action", "REGISTER_PAY"), ("vads_identifier", "my-alias")]))
+            .finish();
+        let response = page.client.post(format!("{}/vads-payment/", page.server.base_url))
+            .header("Content-Type", "application/x-www-form-urlencoded").body(body).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let error = response.text().await.unwrap();
+        assert!(error.contains("vads_identifier"), "{error}");
+        assert_eq!(page.transactions().await, 0);
     }
 }

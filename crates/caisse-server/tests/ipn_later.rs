@@ -10,7 +10,7 @@ use caisse_core::ShopId;
 use caisse_core::clock::Clock;
 use caisse_core::notification::{NotificationRule, NotificationRules};
 use caisse_core::shop::LyraCredentials;
-use common::form::{Algo, signature, signed};
+use common::form::{Algo, assert_signed, base_form, signed, trans_date};
 use common::{Backend, TestServer};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -83,12 +83,6 @@ fn value<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).unwrap_or_default()
 }
 
-fn assert_signed(fields: &[(String, String)]) {
-    let (signed_fields, signature_field) = fields.split_at(fields.len() - 1);
-    assert_eq!(signature_field[0].0, "signature");
-    assert_eq!(signature_field[0].1, signature(signed_fields, KEY, Algo::Hmac), "IPN signature");
-}
-
 struct Later {
     server: TestServer,
     shop: ShopServer,
@@ -126,25 +120,10 @@ impl Later {
 
     /// Posts a form, pays its session with `CARD`, and returns the end-of-payment IPN's fields.
     async fn pay(&self, trans_id: &str, extra: &[(&str, &str)]) -> Fields {
-        let now = self.server.clock.now().format("%Y%m%d%H%M%S").to_string();
-        let mut pairs: Fields = [
-            ("vads_action_mode", "INTERACTIVE"),
-            ("vads_amount", "1524"),
-            ("vads_ctx_mode", "TEST"),
-            ("vads_currency", "978"),
-            ("vads_page_action", "PAYMENT"),
-            ("vads_payment_config", "SINGLE"),
-            ("vads_site_id", SHOP),
-            ("vads_trans_date", now.as_str()),
-            ("vads_trans_id", trans_id),
-            ("vads_version", "V2"),
-            ("vads_order_id", "order-later"),
-        ]
-        .iter()
-        .chain(extra)
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
-        pairs = signed(pairs, KEY, Algo::Hmac);
+        let mut pairs =
+            base_form(SHOP, trans_id, &trans_date(self.server.clock.now()), &[("vads_order_id", "order-later")]);
+        pairs.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        let pairs = signed(pairs, KEY, Algo::Hmac);
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
         let response = self.post("/vads-payment/", body).await;
         assert_eq!(response.status().as_u16(), 303);
@@ -193,7 +172,7 @@ on_both_backends! {
         assert_eq!(cancelled["detailedStatus"], "CANCELLED", "{cancelled}");
         let (path, ipn) = later.shop.ipn("MERCH_BO").await;
         assert_eq!(path, "rule", "no vads_url_check: the rule's URL");
-        assert_signed(&ipn);
+        assert_signed(&ipn, KEY);
         assert_eq!(value(&ipn, "vads_trans_status"), "CANCELLED");
         assert_eq!(value(&ipn, "vads_trans_uuid"), uuid);
         assert_eq!(value(&ipn, "vads_trans_id"), "200001");
@@ -212,14 +191,14 @@ on_both_backends! {
         assert_eq!(report.captured, 1);
         let (path, ipn) = later.shop.ipn("BATCH").await;
         assert_eq!(path, "form", "the form's vads_url_check");
-        assert_signed(&ipn);
+        assert_signed(&ipn, KEY);
         assert_eq!(value(&ipn, "vads_trans_status"), "CAPTURED");
         assert_eq!(value(&ipn, "vads_trans_uuid"), uuid);
 
         // A refund of the captured payment: the IPN is the refund's CREDIT transaction.
         let refund = later.rest("Transaction/CancelOrRefund", json!({"uuid": uuid, "amount": 500, "currency": "EUR"})).await;
         let (_, ipn) = later.shop.ipn("MERCH_BO").await;
-        assert_signed(&ipn);
+        assert_signed(&ipn, KEY);
         assert_eq!(value(&ipn, "vads_operation_type"), "CREDIT");
         assert_eq!(value(&ipn, "vads_effective_amount"), "500");
         assert_eq!(value(&ipn, "vads_trans_uuid"), refund["uuid"].as_str().unwrap(), "{refund}");

@@ -15,9 +15,10 @@ use crate::operation::OperationName;
 use crate::payment_form::{FormPurpose, PaymentForm};
 use crate::payment_session::{PaymentSession, SessionPayment, SessionStatus};
 use crate::payment_token::SpendError;
-use crate::ports::{NewCard, SessionPayError, StoreError, ThreeDsClaim};
+use crate::ports::{NewCard, Owed, SessionPayError, StoreError, ThreeDsClaim};
 use crate::shop::{Mode, ShopId};
 use crate::three_ds::{self, MessageKind, PaResUse, ThreeDsAuthentication, ThreeDsRefusal};
+use crate::token::{PaymentToken, TokenMethod, TokenStatus};
 use crate::transaction::{Transaction, TransactionKey, TransactionKind};
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +45,45 @@ pub enum SessionStep {
     Paid(Box<Authorised>),
     /// The card is enrolled: the buyer goes to the ACS with the enrolment's PaReq.
     Authenticate(Box<Enrollment>),
+}
+
+/// What the buyer posted on a session's page.
+#[derive(Debug)]
+pub struct SessionCard {
+    pub card: CardInput,
+    /// What a Cpay card's holder chose.
+    pub cpay_option: Option<CpayOption>,
+    /// Keep the card as a token if the payment is accepted (Form API `REGISTER_PAY`, or
+    /// `ASK_REGISTER_PAY` when the buyer asks).
+    pub register: Option<TokenRegistration>,
+}
+
+/// The token a payment registers: its id (the platform's or the merchant's) and customer.
+#[derive(Clone, Debug)]
+pub struct TokenRegistration {
+    pub token_id: String,
+    pub customer: serde_json::Map<String, serde_json::Value>,
+}
+
+impl TokenRegistration {
+    /// The token of an accepted payment's card; `None` for a refused one (or one without card).
+    fn token_of(&self, transaction: &Transaction, now: chrono::DateTime<chrono::Utc>) -> Option<PaymentToken> {
+        let card = transaction.card.clone()?;
+        if transaction.token_id.as_deref() != Some(self.token_id.as_str()) {
+            return None;
+        }
+        Some(PaymentToken {
+            id: self.token_id.clone(),
+            shop_id: transaction.shop_id.clone(),
+            mode: transaction.mode,
+            status: TokenStatus::Active,
+            method: TokenMethod::Card { card },
+            initial_issuer_transaction_identifier: transaction.authorisation.network_transaction_id.clone(),
+            customer: self.customer.clone(),
+            created_at: now,
+            cancelled_at: None,
+        })
+    }
 }
 
 /// A paid session's 3-D Secure step as it stands.
@@ -136,20 +176,21 @@ impl Payments {
         self.store.expired_payment_sessions(self.clock.now(), limit).await
     }
 
-    /// Pays an open session with `card`; refused payments are stored too. A card enrolled in
-    /// 3-D Secure claims the session with its waiting transaction and returns the enrolment.
-    /// `cpay_option`: what a Cpay card's holder chose. `notifications` gives the IPNs a
-    /// payment made at once owes, written with it.
+    /// Pays an open session with the buyer's card; refused payments are stored too. A card
+    /// enrolled in 3-D Secure claims the session with its waiting transaction and returns the
+    /// enrolment. `notifications` gives the IPNs a payment made at once owes, written with it
+    /// (and with the token it registers).
     pub async fn pay_session(
         &self,
         session_id: &str,
-        card: CardInput,
-        cpay_option: Option<CpayOption>,
+        posted: SessionCard,
         notifications: impl FnOnce(&Transaction) -> Vec<Notification>,
     ) -> Result<SessionStep, SessionError> {
+        let SessionCard { card, cpay_option, register } = posted;
         let session = self.open_session_or_err(session_id).await?;
         if self.acquirer.three_ds_enrolment(&card.pan).is_enrolled() {
-            return self.enrol_session(session, card, cpay_option).await;
+            let token_id = register.map(|register| register.token_id);
+            return self.enrol_session(session, card, cpay_option, token_id).await;
         }
         let now = self.clock.now();
         let SessionPayment { amount, currency, capture_mode, capture_day, order } = session.payment.clone();
@@ -171,10 +212,13 @@ impl Payments {
             cpay_option,
         };
         let decision = self.ask_acquirer(&new, &card, now).await?;
+        let register = register.filter(|_| decision.is_accepted());
+        let new = NewTransaction { token_id: register.as_ref().map(|register| register.token_id.clone()), ..new };
         let summary = summary_of(&card, &decision);
         let new_card = NewCard { pan: card.pan.clone(), summary: summary.clone() };
         let (transaction, operation) = new.into_transaction(&decision, summary, now);
-        let owed = notifications(&transaction);
+        let token = register.and_then(|register| register.token_of(&transaction, now));
+        let owed = Owed { notifications: notifications(&transaction), token };
         match self.store.pay_payment_session(session_id, transaction, operation, Some(new_card), owed).await {
             Ok(stored) => {
                 stored.assert_invariants();
@@ -193,11 +237,14 @@ impl Payments {
     }
 
     /// The waiting transaction of an enrolled card, claiming the session.
+    /// `token_id`: the token the payment registers if accepted; the waiting transaction
+    /// carries it until then.
     async fn enrol_session(
         &self,
         session: PaymentSession,
         card: CardInput,
         cpay_option: Option<CpayOption>,
+        token_id: Option<String>,
     ) -> Result<SessionStep, SessionError> {
         let summary = self.summary_from_bin(&card);
         let new_card = NewCard { pan: card.pan.clone(), summary: summary.clone() };
@@ -212,6 +259,7 @@ impl Payments {
             order,
             mode: session.mode,
             cpay_option,
+            token_id,
         };
         let claim = ThreeDsClaim::PaymentSession(session.id.clone());
         match self.enrol(waiting, &card, summary, Some(new_card), claim).await {
@@ -244,11 +292,14 @@ impl Payments {
     }
 
     /// The PaRes the buyer's browser brought back from the ACS: authorises (or ends) the
-    /// session's waiting transaction, with the notifications it owes, in one store call.
+    /// session's waiting transaction, with the notifications it owes and the token it
+    /// registers (`customer`: the token's, when the waiting transaction names one), in one
+    /// store call.
     pub async fn complete_session_authentication(
         &self,
         session_id: &str,
         pa_res: &str,
+        customer: serde_json::Map<String, serde_json::Value>,
         notifications: impl FnOnce(&Transaction, &ThreeDsAuthentication) -> Vec<Notification> + Send + 'static,
     ) -> Result<Validated, SessionError> {
         let session = self.store.payment_session(session_id).await?.ok_or(SessionError::Unknown)?;
@@ -272,7 +323,12 @@ impl Payments {
         let current = self.transaction(&session.shop_id, &key).await?;
         let spend = Box::new(move |current: &ThreeDsAuthentication| current.spend(PaResUse::Ordered, now));
         let decided = authentication.clone();
-        let owed = Box::new(move |transaction: &Transaction| notifications(transaction, &decided));
+        let register =
+            current.token_id.clone().map(|token_id| TokenRegistration { token_id, customer: customer.clone() });
+        let owed = Box::new(move |transaction: &Transaction| Owed {
+            token: register.and_then(|register| register.token_of(transaction, now)),
+            notifications: notifications(transaction, &decided),
+        });
         match self.finish(&authentication, &current, spend, owed).await {
             Ok(validated) => Ok(validated),
             Err(ThreeDsError::Refused(ThreeDsRefusal::PaResUsed)) => Err(self.finished(session_id).await),

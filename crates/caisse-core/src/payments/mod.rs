@@ -28,7 +28,7 @@ mod three_ds;
 mod tokens;
 pub mod wallets;
 
-pub use hosted::{SessionAuthentication, SessionError, SessionStep};
+pub use hosted::{SessionAuthentication, SessionCard, SessionError, SessionStep, TokenRegistration};
 pub use subscriptions::{InstallmentReport, SubscriptionError};
 pub use three_ds::{AcsSession, Enrollment, ThreeDsError, ThreeDsField, ValidateAuthentication, Validated};
 pub use tokens::{Registered, TokenError};

@@ -10,7 +10,7 @@ use crate::command::{Authorise, CardInput};
 use crate::money::{Amount, Currency};
 use crate::operation::{Operation, OperationName};
 use crate::payment_token::{PaymentTokenRefusal, SpendError};
-use crate::ports::{AuthorisationDecision, ChangeError, NewCard, NotificationsFn, ThreeDsClaim, no_notifications};
+use crate::ports::{AuthorisationDecision, ChangeError, NewCard, OwedFn, ThreeDsClaim, nothing_owed};
 use crate::shop::{Mode, ShopId};
 use crate::three_ds::{self, HolderChoice, MessageError, MessageKind, PaResUse, ThreeDsAuthentication, ThreeDsRefusal};
 use crate::transaction::{
@@ -120,6 +120,8 @@ pub(super) struct Waiting {
     pub(super) order: OrderDetails,
     pub(super) mode: Mode,
     pub(super) cpay_option: Option<crate::cpay::CpayOption>,
+    /// The token it registers if accepted (a hosted-page `REGISTER_PAY`).
+    pub(super) token_id: Option<String>,
 }
 
 impl Payments {
@@ -130,8 +132,18 @@ impl Payments {
         let summary = self.summary_from_bin(&card);
         // A brand the card does not carry is ignored, as cardOrder's acquirer does.
         let summary = wallet::with_brand_choice(summary.clone(), card.brand_choice).unwrap_or(summary);
-        let waiting =
-            Waiting { shop_id, reference, amount, currency, capture_mode, capture_day, order, mode, cpay_option: None };
+        let waiting = Waiting {
+            shop_id,
+            reference,
+            amount,
+            currency,
+            capture_mode,
+            capture_day,
+            order,
+            mode,
+            cpay_option: None,
+            token_id: None,
+        };
         let new_card = NewCard { pan: card.pan.clone(), summary: summary.clone() };
         self.enrol(waiting, &card, summary, Some(new_card), ThreeDsClaim::Nothing).await.map_err(not_spending)
     }
@@ -149,8 +161,18 @@ impl Payments {
         let PayWithPaymentToken {
             shop_id, reference, amount, currency, capture_mode, capture_day, order, mode, ..
         } = command;
-        let waiting =
-            Waiting { shop_id, reference, amount, currency, capture_mode, capture_day, order, mode, cpay_option: None };
+        let waiting = Waiting {
+            shop_id,
+            reference,
+            amount,
+            currency,
+            capture_mode,
+            capture_day,
+            order,
+            mode,
+            cpay_option: None,
+            token_id: None,
+        };
         let new_card = NewCard { pan: card.pan.clone(), summary: summary.clone() };
         let claim = ThreeDsClaim::PaymentToken(token.id);
         self.enrol(waiting, &card, summary, Some(new_card), claim).await.map_err(|error| match error {
@@ -177,6 +199,7 @@ impl Payments {
             order: command.order,
             mode: command.mode,
             cpay_option: None,
+            token_id: None,
         };
         Ok(self.enrol(waiting, &card, summary, None, ThreeDsClaim::Nothing).await.map_err(not_spending)?)
     }
@@ -217,7 +240,7 @@ impl Payments {
             source_id: None,
             mode: waiting.mode,
             parent_id: None,
-            token_id: None,
+            token_id: waiting.token_id,
             subscription_id: None,
             mandate: None,
             cpay_option: waiting.cpay_option,
@@ -282,8 +305,7 @@ impl Payments {
             return Ok(Validated { authentication: spent, transaction, decision: None });
         }
         let end = Box::new(move |tx: &Transaction| three_ds::end_unauthenticated(tx, outcome, now));
-        let (spent, transition) =
-            self.store.complete_three_ds(&authentication.id, spend, end, no_notifications()).await?;
+        let (spent, transition) = self.store.complete_three_ds(&authentication.id, spend, end, nothing_owed()).await?;
         Ok(Validated { authentication: spent, transaction: transition.updated, decision: None })
     }
 
@@ -299,7 +321,7 @@ impl Payments {
         // Refused here too, so that the acquirer is not asked for a PaRes already spent.
         authentication.spend(PaResUse::Ordered, now).map_err(ThreeDsError::Refused)?;
         let spend = Box::new(move |current: &ThreeDsAuthentication| current.spend(PaResUse::Ordered, now));
-        self.finish(&authentication, &current, spend, no_notifications()).await
+        self.finish(&authentication, &current, spend, nothing_owed()).await
     }
 
     /// The cardOrder that follows cardValidateAuthentication on the same reference. `None`
@@ -328,7 +350,7 @@ impl Payments {
         }
         let now = self.clock.now();
         let order = Box::new(move |current: &ThreeDsAuthentication| current.order_after_validation(now));
-        match self.finish(&authentication, &current, order, no_notifications()).await {
+        match self.finish(&authentication, &current, order, nothing_owed()).await {
             Ok(Validated { transaction, decision: Some(decision), .. }) => {
                 Ok(Some(Authorised { transaction, decision }))
             }
@@ -349,7 +371,7 @@ impl Payments {
         authentication: &ThreeDsAuthentication,
         current: &Transaction,
         spend: crate::ports::ChangeFn<ThreeDsAuthentication, ThreeDsRefusal>,
-        notifications: NotificationsFn,
+        notifications: OwedFn,
     ) -> Result<Validated, ThreeDsError> {
         let now = self.clock.now();
         let outcome = authentication.outcome.ok_or(ThreeDsError::Refused(ThreeDsRefusal::NotDecided))?;

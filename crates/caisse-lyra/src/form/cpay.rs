@@ -119,33 +119,8 @@ fn annual_rate(rate_bp: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::form::post::FormPost;
-    use crate::form::signature::{SignatureAlgorithm, sign};
-    use chrono::{TimeZone, Utc};
+    use crate::form::test_support::request;
     use proptest::prelude::*;
-
-    fn request(extra: &[(&str, &str)]) -> PaymentRequest {
-        let mut pairs: Vec<(String, String)> = [
-            ("vads_action_mode", "INTERACTIVE"),
-            ("vads_amount", "2990"),
-            ("vads_ctx_mode", "TEST"),
-            ("vads_currency", "978"),
-            ("vads_page_action", "PAYMENT"),
-            ("vads_payment_config", "SINGLE"),
-            ("vads_site_id", "12345678"),
-            ("vads_trans_date", "20261128095900"),
-            ("vads_trans_id", "362812"),
-            ("vads_version", "V2"),
-        ]
-        .iter()
-        .chain(extra)
-        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-        .collect();
-        let signature = sign(SignatureAlgorithm::HmacSha256, "k", pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        pairs.push(("signature".to_owned(), signature));
-        let now = Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0).unwrap();
-        PaymentRequest::parse(&FormPost::from_pairs(pairs), now).expect("a valid form")
-    }
 
     #[test]
     fn cpay_alone_goes_to_the_cpay_page() {

@@ -69,7 +69,8 @@ pub fn recorded_request(record: &str, created_at: DateTime<Utc>) -> Option<Payme
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::form::signature::{SignatureAlgorithm, sign, verify};
+    use crate::form::signature::{SignatureAlgorithm, verify};
+    use crate::form::test_support::{KEY, signed_pairs};
     use crate::objects::transaction::tests::sample;
     use caisse_core::form_settings::FormSettings;
     use caisse_core::notification::NotificationRules;
@@ -78,29 +79,10 @@ mod tests {
     use caisse_core::{Amount, Currency, Mode, ShopId};
     use chrono::TimeZone;
 
-    const KEY: &str = "1122334455667788";
     const RULE_URL: &str = "https://shop.example/ipn";
 
     fn record(extra: &[(&str, &str)]) -> String {
-        let mut pairs: Vec<(String, String)> = [
-            ("vads_action_mode", "INTERACTIVE"),
-            ("vads_amount", "990"),
-            ("vads_ctx_mode", "TEST"),
-            ("vads_currency", "978"),
-            ("vads_page_action", "PAYMENT"),
-            ("vads_payment_config", "SINGLE"),
-            ("vads_site_id", "12345678"),
-            ("vads_trans_date", "20261128095900"),
-            ("vads_trans_id", "xrT15p"),
-            ("vads_version", "V2"),
-        ]
-        .iter()
-        .chain(extra)
-        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-        .collect();
-        let signature = sign(SignatureAlgorithm::HmacSha256, KEY, pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        pairs.push(("signature".to_owned(), signature));
-        serde_json::json!({ "pairs": pairs }).to_string()
+        serde_json::json!({ "pairs": signed_pairs(extra) }).to_string()
     }
 
     fn context(record: String, later_operations: bool) -> NoticeContext {

@@ -36,6 +36,8 @@ mod trans_id;
 mod types;
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 
 pub use check::{CheckError, Refused, algorithm_of, check_form};

@@ -6,6 +6,7 @@
 use super::dictionary::CPAY_CARD;
 use super::request::PaymentRequest;
 use super::signature::{SignatureAlgorithm, sign, signing_string};
+use super::types::PageAction;
 use crate::objects::status::DetailedStatus;
 use crate::objects::{masked_pan, mid};
 use caisse_core::card::CardBrand;
@@ -215,6 +216,24 @@ fn warranty(transaction: &Transaction) -> &'static str {
     }
 }
 
+/// `vads_identifier`: the token a `REGISTER_PAY` created (or was to create).
+const IDENTIFIER: &str = "vads_identifier";
+
+/// `vads_identifier` and `vads_identifier_status` of a form that registers the card while
+/// paying: `CREATED` with the token of an accepted payment, `NOT_CREATED` for a refused one,
+/// `ABANDONED` when the buyer left. `ASK_REGISTER_PAY` reports only a token the buyer asked
+/// for and got.
+fn identifier(request: &PaymentRequest, outcome: &FormOutcome) -> Option<(String, &'static str)> {
+    let asked = request.identifier.clone().unwrap_or_default();
+    let token = outcome.created().and_then(|tx| tx.token_id.clone());
+    match (request.page_action, token, &outcome.decision) {
+        (PageAction::RegisterPay | PageAction::AskRegisterPay, Some(token), _) => Some((token, "CREATED")),
+        (PageAction::RegisterPay, None, Decision::Transaction(_)) => Some((asked, "NOT_CREATED")),
+        (PageAction::RegisterPay, None, Decision::Abandoned(_)) => Some((asked, "ABANDONED")),
+        _ => None,
+    }
+}
+
 /// `vads_payment_option_code`: the Cpay option the buyer chose.
 const OPTION_CODE: &str = "vads_payment_option_code";
 
@@ -311,6 +330,10 @@ pub fn result_fields(request: &PaymentRequest, outcome: &FormOutcome, purpose: R
             push(OPTION_CODE, option.code().to_owned());
         }
     }
+    if let Some((identifier, status)) = identifier(request, outcome) {
+        push(IDENTIFIER, identifier);
+        push("vads_identifier_status", status.to_owned());
+    }
     let three_ds = &outcome.three_ds;
     for (name, value) in [
         ("vads_threeds_enrolled", &three_ds.enrolled),
@@ -334,7 +357,14 @@ pub fn result_fields(request: &PaymentRequest, outcome: &FormOutcome, purpose: R
     });
     // The option the buyer chose replaces one the form may have posted.
     let chosen_option = transaction.is_some_and(|tx| tx.cpay_option.is_some());
-    fields.extend(request.echo.iter().filter(|(name, _)| !(chosen_option && name == OPTION_CODE)).cloned());
+    let identified = fields.iter().any(|(name, _)| name == IDENTIFIER);
+    fields.extend(
+        request
+            .echo
+            .iter()
+            .filter(|(name, _)| !((chosen_option && name == OPTION_CODE) || (identified && name == IDENTIFIER)))
+            .cloned(),
+    );
     if let Some((delay, validation)) = used {
         if !echoed("vads_capture_delay") {
             fields.push(("vads_capture_delay".to_owned(), delay));
@@ -375,38 +405,11 @@ pub fn sign_result(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::form::post::FormPost;
     use crate::form::signature::verify;
+    use crate::form::test_support::{KEY, request};
     use crate::objects::transaction::tests::sample;
     use caisse_core::cpay::CpayOption;
-    use chrono::TimeZone;
     use std::collections::HashSet;
-
-    const KEY: &str = "1122334455667788";
-
-    fn request(extra: &[(&str, &str)]) -> PaymentRequest {
-        let mut pairs: Vec<(String, String)> = [
-            ("vads_action_mode", "INTERACTIVE"),
-            ("vads_amount", "990"),
-            ("vads_ctx_mode", "TEST"),
-            ("vads_currency", "978"),
-            ("vads_page_action", "PAYMENT"),
-            ("vads_payment_config", "SINGLE"),
-            ("vads_site_id", "12345678"),
-            ("vads_trans_date", "20261128095900"),
-            ("vads_trans_id", "xrT15p"),
-            ("vads_version", "V2"),
-        ]
-        .iter()
-        .chain(extra)
-        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-        .collect();
-        let signature = sign(SignatureAlgorithm::HmacSha256, KEY, pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        pairs.push(("signature".to_owned(), signature));
-        let post = FormPost::from_pairs(pairs);
-        let now = Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0).unwrap();
-        PaymentRequest::parse(&post, now).expect("a valid form")
-    }
 
     fn value<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())

@@ -26,6 +26,9 @@ pub(super) struct CardForm {
     pub(super) cpay_option: String,
     #[serde(default)]
     pub(super) cpay_accepted: String,
+    /// `ASK_REGISTER_PAY`: the buyer's "save my card" box.
+    #[serde(default)]
+    pub(super) register_card: String,
 }
 
 /// The card, or the form field that is wrong.
@@ -69,6 +72,8 @@ pub(super) fn card_page(page: &Page<'_>, problem: Option<&str>, cpay: Option<Cpa
             error => error,
             action => page.action(),
             cpay => cpay.map(|option| super::cpay::chosen_view(page, option)),
+            ask_register => request.page_action == caisse_lyra::form::PageAction::AskRegisterPay && page.rest.is_none(),
+            registers => request.page_action == caisse_lyra::form::PageAction::RegisterPay && page.rest.is_none(),
         },
     )
 }

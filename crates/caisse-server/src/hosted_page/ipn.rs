@@ -4,6 +4,7 @@
 use super::{Page, unavailable};
 use axum::response::Response;
 use caisse_core::notification::{Notification, NotificationRule};
+use caisse_core::ports::StoreError;
 use caisse_core::shop::{Mode, ShopId};
 use caisse_core::transaction::Transaction;
 use caisse_lyra::form::{
@@ -40,17 +41,20 @@ impl Signer {
     }
 }
 
+/// A store read, or the answer that ends the request (a handler's answer is a `Response`).
+#[allow(clippy::result_large_err)]
+fn available<T>(read: Result<T, StoreError>) -> Result<T, Response> {
+    read.map_err(|error| {
+        tracing::warn!(%error, "hosted page: store unavailable");
+        unavailable()
+    })
+}
+
 /// The shop's rule `rule` for this session, when it is on and the shop has a key to sign with.
 async fn signer(page: &Page<'_>, rule: NotificationRule) -> Result<Option<Signer>, Response> {
     let (session, store) = (&page.session, page.state.payments.store());
-    let (rules, settings) =
-        match (store.notification_rules(&session.shop_id).await, store.form_settings(&session.shop_id).await) {
-            (Ok(rules), Ok(settings)) => (rules, settings),
-            (Err(error), _) | (_, Err(error)) => {
-                tracing::warn!(%error, "hosted page: store unavailable");
-                return Err(unavailable());
-            }
-        };
+    let rules = available(store.notification_rules(&session.shop_id).await)?;
+    let settings = available(store.form_settings(&session.shop_id).await)?;
     let target = rules.and_then(|rules| rules.target(rule, session.mode, page.request.returns.url_check.as_deref()));
     let signing = settings
         .and_then(|settings| settings.key(session.mode).map(|key| (algorithm_of(settings.algorithm), key.to_owned())));
@@ -86,14 +90,8 @@ pub(super) async fn end_of_payment(page: &Page<'_>) -> Result<IpnMaker, Response
 /// request's `ipnTargetUrl` or the rule's URL.
 async fn kr_end_of_payment(page: &Page<'_>) -> Result<IpnMaker, Response> {
     let (session, store) = (&page.session, page.state.payments.store());
-    let (rules, credentials) =
-        match (store.notification_rules(&session.shop_id).await, store.lyra_credentials(&session.shop_id).await) {
-            (Ok(rules), Ok(credentials)) => (rules, credentials),
-            (Err(error), _) | (_, Err(error)) => {
-                tracing::warn!(%error, "hosted page: store unavailable");
-                return Err(unavailable());
-            }
-        };
+    let rules = available(store.notification_rules(&session.shop_id).await)?;
+    let credentials = available(store.lyra_credentials(&session.shop_id).await)?;
     let ipn_target = page.rest.as_ref().and_then(|rest| rest.ipn_target_url.as_deref());
     let target = rules.and_then(|rules| rules.target(NotificationRule::EndOfPayment, session.mode, ipn_target));
     let (Some(url), Some(credentials)) = (target, credentials) else {

@@ -9,6 +9,7 @@ mod card;
 mod cpay;
 mod embedded;
 mod ipn;
+mod register;
 mod result;
 mod texts;
 mod three_ds;
@@ -22,7 +23,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use caisse_core::cpay::CpayOption;
 use caisse_core::payment_session::{PaymentSession, SessionPayment, SessionStatus};
-use caisse_core::payments::{PaymentError, SessionError, SessionStep};
+use caisse_core::payments::{PaymentError, SessionCard, SessionError, SessionStep};
 use caisse_core::three_ds::{Enrolment, Outcome};
 use caisse_core::transaction::{CaptureMode, OrderDetails, TransactionKey};
 use caisse_core::{Currency, three_ds as core_three_ds};
@@ -30,23 +31,13 @@ use caisse_lyra::form::cpay::is_cpay;
 use caisse_lyra::form::record::{RestOrigin, SessionRecord};
 use caisse_lyra::form::{Abandonment, FormOutcome, PageAction, PaymentRequest, ThreeDsResult, ValidationMode};
 use card::CardForm;
-use minijinja::{Environment, Value, context};
+use minijinja::{Value, context};
 use result::result_page;
-use std::sync::OnceLock;
 use texts::{ENGLISH, texts};
 
 pub const SESSION_PREFIX: &str = "/vads-payment/session/";
 /// A card form, or a PaRes and its MD: a few kilobytes at most.
 const MAX_BODY_BYTES: usize = 16 * 1024;
-
-const TEMPLATES: [(&str, &str); 6] = [
-    ("hosted_page/layout.html", include_str!("../../templates/hosted_page/layout.html")),
-    ("hosted_page/card.html", include_str!("../../templates/hosted_page/card.html")),
-    ("hosted_page/result.html", include_str!("../../templates/hosted_page/result.html")),
-    ("hosted_page/error.html", include_str!("../../templates/hosted_page/error.html")),
-    ("hosted_page/redirect.html", include_str!("../../templates/hosted_page/redirect.html")),
-    ("hosted_page/cpay_options.html", include_str!("../../templates/hosted_page/cpay_options.html")),
-];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -56,25 +47,33 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-fn environment() -> &'static Environment<'static> {
-    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
-    ENVIRONMENT.get_or_init(|| {
-        let mut environment = Environment::new();
-        for (name, source) in TEMPLATES {
-            environment.add_template(name, source).expect("the hosted page templates parse");
-        }
-        environment
-    })
-}
-
 fn render(name: &str, values: Value) -> Html<String> {
-    Html(environment().get_template(name).and_then(|template| template.render(values)).expect("the templates render"))
+    Html(crate::templates::render(name, values))
 }
 
 /// Whether the page can take this form's payment; the other page actions (tokens,
 /// subscriptions) are not built yet.
 pub fn takes(request: &PaymentRequest) -> bool {
-    request.page_action == PageAction::Payment && request.currency.is_some() && !request.amount.is_zero()
+    let pays = request.page_action == PageAction::Payment || register::registers(request);
+    pays && request.currency.is_some() && !request.amount.is_zero()
+}
+
+/// The page for an accepted form the hosted page does not take (a page action other than a
+/// payment): it says so; nothing is recorded but the form's `vads_trans_id`.
+pub fn unsupported(request: &PaymentRequest) -> Html<String> {
+    let t = texts(request);
+    let amount = request.currency.map(|currency| result::amount_text(request.amount, currency));
+    render(
+        "hosted_page/unsupported.html",
+        context! {
+            lang => t.lang,
+            t => t,
+            shop => result::shop_label(request),
+            amount => amount.unwrap_or_else(|| "none".to_owned()),
+            mode => request.ctx_mode.as_str(),
+            page_action => request.page_action.as_str(),
+        },
+    )
 }
 
 /// Opens the session of an accepted form and sends the browser to its page (303).
@@ -82,6 +81,17 @@ pub async fn open(state: &AppState, request: &PaymentRequest, pairs: Vec<(String
     let Some(currency) = request.currency else {
         return unavailable();
     };
+    match register::check_identifier(state, &request.site_id, request).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            let page = caisse_lyra::form::render_error_page(&error, request.ctx_mode, request.language.as_deref());
+            return Html(page).into_response();
+        }
+        Err(error) => {
+            tracing::warn!(%error, "payment session: store unavailable");
+            return unavailable();
+        }
+    }
     let recorded = SessionRecord { pairs, rest: None }.to_json();
     let payment = session_payment(request, currency);
     match state.payments.open_session(request.site_id.clone(), request.ctx_mode, payment, recorded).await {
@@ -271,7 +281,9 @@ async fn submit(
     };
     // Paid at once: the directory server said the card is not enrolled.
     let not_enrolled = || ThreeDsResult::of(Enrolment::NotEnrolled, Some(Outcome::NotEnrolled));
-    let paid = state.payments.pay_session(&id, card, cpay_option, move |tx| ipn(tx, not_enrolled())).await;
+    let posted =
+        SessionCard { card, cpay_option, register: register::registration(&page, form.register_card == "yes") };
+    let paid = state.payments.pay_session(&id, posted, move |tx| ipn(tx, not_enrolled())).await;
     match paid {
         Ok(SessionStep::Paid(authorised)) => {
             page.session.status = SessionStatus::Paid(authorised.transaction.id.clone());

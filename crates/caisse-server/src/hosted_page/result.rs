@@ -28,6 +28,17 @@ pub(super) async fn result_page(page: &Page<'_>, outcome: FormOutcome) -> Html<S
         Decision::Abandoned(Abandonment::BuyerCancelled) => (t.cancelled, None),
         Decision::Abandoned(Abandonment::SessionExpired) => (t.expired, None),
     };
+    // vads_redirect_*: how long the result shows before the browser goes back on its own, and
+    // what it says meanwhile (none given: the buyer clicks; a POST return goes at once).
+    let returns = &request.returns;
+    let (redirect_after, redirect_message) = match &outcome.decision {
+        _ if page.rest.is_some() => (None, None),
+        Decision::Transaction(transaction) if accepted(transaction) => {
+            (returns.redirect_success_timeout, returns.redirect_success_message.clone())
+        }
+        Decision::Transaction(_) => (returns.redirect_error_timeout, returns.redirect_error_message.clone()),
+        Decision::Abandoned(_) => (None, None),
+    };
     let way_back = match &page.rest {
         Some(rest) => kr_way_back(page, rest, &outcome).await,
         None => form_way_back(page, &outcome, fields).await,
@@ -46,6 +57,8 @@ pub(super) async fn result_page(page: &Page<'_>, outcome: FormOutcome) -> Html<S
             return_mode => way_back.mode,
             return_url => way_back.url,
             fields => way_back.fields,
+            redirect_after => redirect_after,
+            redirect_message => redirect_message,
         },
     )
 }
@@ -136,13 +149,5 @@ pub(super) fn shop_label(request: &PaymentRequest) -> String {
 }
 
 pub(super) fn amount_text(amount: Amount, currency: Currency) -> String {
-    let exponent = u32::from(currency.exponent());
-    let units = amount.minor_units();
-    let number = if exponent == 0 {
-        units.to_string()
-    } else {
-        let scale = 10u64.pow(exponent);
-        format!("{}.{:0width$}", units / scale, units % scale, width = exponent as usize)
-    };
-    format!("{number} {}", currency.alpha_code())
+    format!("{} {}", amount.decimal_text(currency), currency.alpha_code())
 }

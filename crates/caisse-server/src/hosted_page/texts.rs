@@ -31,6 +31,9 @@ pub(super) struct Texts {
     pub(super) authenticating_note: &'static str,
     pub(super) continue_label: &'static str,
     pub(super) bad_authentication: &'static str,
+    pub(super) unsupported: &'static str,
+    pub(super) register_card: &'static str,
+    pub(super) register_notice: &'static str,
 }
 
 pub(super) const ENGLISH: Texts = Texts {
@@ -60,6 +63,9 @@ pub(super) const ENGLISH: Texts = Texts {
     authenticating_note: "Your bank checks that you are the cardholder (3-D Secure). Without JavaScript, press Continue.",
     continue_label: "Continue",
     bad_authentication: "This authentication result is not valid.",
+    unsupported: "The form was accepted, but caisse's payment page does not take this page action yet: no payment can be made here.",
+    register_card: "Save my card for my next purchases",
+    register_notice: "The shop keeps your card for your next purchases.",
 };
 
 pub(super) const FRENCH: Texts = Texts {
@@ -89,6 +95,9 @@ pub(super) const FRENCH: Texts = Texts {
     authenticating_note: "Votre banque vérifie que vous êtes le porteur de la carte (3-D Secure). Sans JavaScript, appuyez sur Continuer.",
     continue_label: "Continuer",
     bad_authentication: "Ce résultat d'authentification n'est pas valide.",
+    unsupported: "Le formulaire est accepté, mais la page de paiement de caisse ne prend pas encore en charge cette action : aucun paiement ne peut être fait ici.",
+    register_card: "Enregistrer ma carte pour mes prochains achats",
+    register_notice: "La boutique conserve votre carte pour vos prochains achats.",
 };
 
 pub(super) fn texts(request: &PaymentRequest) -> Texts {

@@ -69,9 +69,10 @@ pub(super) async fn returned(
         Ok(ipn) => ipn,
         Err(response) => return response,
     };
+    let customer = super::register::customer(&page.request);
     let completed = state
         .payments
-        .complete_session_authentication(&id, &posted.pa_res, move |transaction, authentication| {
+        .complete_session_authentication(&id, &posted.pa_res, customer, move |transaction, authentication| {
             ipn(transaction, ThreeDsResult::of(authentication.enrolment, authentication.outcome))
         })
         .await;

@@ -33,3 +33,40 @@ pub fn signed(mut pairs: Vec<(String, String)>, key: &str, algo: Algo) -> Vec<(S
     pairs.push(("signature".into(), signature));
     pairs
 }
+
+/// `vads_trans_date` for `at`.
+pub fn trans_date(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y%m%d%H%M%S").to_string()
+}
+
+/// The unsigned base form of PROTOCOLS.md 3 (15.24 EUR, single payment, TEST) of `site`, then
+/// `extra`: a field of `extra` replaces the base's.
+pub fn base_form(site: &str, trans_id: &str, trans_date: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = [
+        ("vads_action_mode", "INTERACTIVE"),
+        ("vads_amount", "1524"),
+        ("vads_ctx_mode", "TEST"),
+        ("vads_currency", "978"),
+        ("vads_page_action", "PAYMENT"),
+        ("vads_payment_config", "SINGLE"),
+        ("vads_site_id", site),
+        ("vads_trans_date", trans_date),
+        ("vads_trans_id", trans_id),
+        ("vads_version", "V2"),
+    ]
+    .iter()
+    .map(|(n, v)| (n.to_string(), v.to_string()))
+    .collect();
+    for (name, value) in extra {
+        pairs.retain(|(n, _)| n != name);
+        pairs.push((name.to_string(), value.to_string()));
+    }
+    pairs
+}
+
+/// `pairs` (a result or an IPN) carry the `signature` of their `vads_` fields under `key`,
+/// computed here.
+pub fn assert_signed(pairs: &[(String, String)], key: &str) {
+    let signed_by = pairs.iter().find(|(n, _)| n == "signature").map(|(_, v)| v.as_str());
+    assert_eq!(signed_by, Some(signature(pairs, key, Algo::Hmac).as_str()), "signature of {pairs:?}");
+}

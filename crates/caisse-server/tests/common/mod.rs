@@ -3,6 +3,7 @@
 //! that seals requests with its own, independent seal code.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod form;
 pub mod page;
 

@@ -17,6 +17,11 @@ pub fn onward_form(page: &str) -> Option<(String, Vec<(String, String)>)> {
         return None;
     }
     let form = &page[page.find("<form method=\"post\" action=\"")?..];
+    action_and_fields(form)
+}
+
+/// A form's absolute action and its hidden fields, `form` starting at its `<form` tag.
+fn action_and_fields(form: &str) -> Option<(String, Vec<(String, String)>)> {
     let start = form.find("action=\"")? + 8;
     let action = unescape(&form[start..start + form[start..].find('"')?]);
     let mut fields = Vec::new();
@@ -46,16 +51,7 @@ pub fn return_form(page: &str) -> Option<(String, Vec<(String, String)>)> {
     if !form[..form.find('>')?].contains("id=\"return-form\"") {
         return None;
     }
-    let start = form.find("action=\"")? + 8;
-    let action = unescape(&form[start..start + form[start..].find('"')?]);
-    let mut fields = Vec::new();
-    for input in form.split("<input type=\"hidden\" name=\"").skip(1) {
-        let name = &input[..input.find('"')?];
-        let start = input.find("value=\"")? + 7;
-        let value = &input[start..start + input[start..].find('"')?];
-        fields.push((unescape(name), unescape(value)));
-    }
-    Some((action, fields))
+    action_and_fields(form)
 }
 
 /// A browser without JavaScript: posts every form that posts on its own until a page has none.

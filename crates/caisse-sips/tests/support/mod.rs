@@ -488,7 +488,7 @@ impl Store for MemoryStore {
         _transaction: Transaction,
         _operation: Operation,
         _card: Option<NewCard>,
-        _notifications: Vec<caisse_core::notification::Notification>,
+        _owed: caisse_core::ports::Owed,
     ) -> Result<Transaction, caisse_core::ports::SessionPayError> {
         Err(caisse_core::ports::SessionPayError::Insert(not_for_sips().into()))
     }
@@ -536,7 +536,7 @@ impl Store for MemoryStore {
         _id: &str,
         _change: ChangeFn<caisse_core::three_ds::ThreeDsAuthentication, caisse_core::three_ds::ThreeDsRefusal>,
         _transition: TransitionFn,
-        _notifications: caisse_core::ports::NotificationsFn,
+        _notifications: caisse_core::ports::OwedFn,
     ) -> Result<
         (caisse_core::three_ds::ThreeDsAuthentication, Transition),
         ChangeError<caisse_core::three_ds::ThreeDsRefusal>,

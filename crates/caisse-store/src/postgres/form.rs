@@ -9,9 +9,17 @@ use caisse_core::ShopId;
 use caisse_core::form_settings::{FormSettings, FormTransIdKey, Reservation};
 use caisse_core::ports::StoreError;
 use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
 
 pub(super) async fn settings(store: &PostgresStore, shop: &ShopId) -> Result<Option<FormSettings>, StoreError> {
-    let client = store.client().await?;
+    settings_on(&store.client().await?, shop).await
+}
+
+/// The shop's form settings on this client: a pooled connection, or the transaction of a change.
+pub(super) async fn settings_on(
+    client: &impl GenericClient,
+    shop: &ShopId,
+) -> Result<Option<FormSettings>, StoreError> {
     let statement = client
         .prepare_cached(
             "SELECT f.shop_id, f.test_key, f.production_key, f.algorithm, f.warning_emails \

@@ -96,6 +96,21 @@ impl PostgresStore {
 
 /// Maps a PostgreSQL error to `Unavailable`, with the server's message and code only (never
 /// a row's values).
+/// What a change owes, in its database transaction: the token it registers (a clash on its id
+/// is `DuplicateReference`) and its notifications.
+pub(super) async fn write_owed(
+    client: &impl deadpool_postgres::GenericClient,
+    owed: caisse_core::ports::Owed,
+) -> Result<(), InsertError> {
+    if let Some(token) = owed.token {
+        sql::insert_token(client, &rows::as_stored_token(token)).await?;
+    }
+    for notification in &owed.notifications {
+        notifications::insert_row(client, notification).await?;
+    }
+    Ok(())
+}
+
 pub(crate) fn pg_error(error: tokio_postgres::Error) -> StoreError {
     match error.as_db_error() {
         Some(db) => StoreError::Unavailable(format!("postgres: {} ({})", db.message(), db.code().code())),
@@ -643,9 +658,9 @@ impl Store for PostgresStore {
         transaction: Transaction,
         operation: Operation,
         card: Option<NewCard>,
-        notifications: Vec<caisse_core::notification::Notification>,
+        owed: caisse_core::ports::Owed,
     ) -> Result<Transaction, caisse_core::ports::SessionPayError> {
-        payment_sessions::pay(self, session_id, transaction, operation, card, notifications).await
+        payment_sessions::pay(self, session_id, transaction, operation, card, owed).await
     }
 
     // 3-D Secure
@@ -691,12 +706,12 @@ impl Store for PostgresStore {
         id: &str,
         change: ChangeFn<caisse_core::three_ds::ThreeDsAuthentication, caisse_core::three_ds::ThreeDsRefusal>,
         transition: TransitionFn,
-        notifications: caisse_core::ports::NotificationsFn,
+        owed: caisse_core::ports::OwedFn,
     ) -> Result<
         (caisse_core::three_ds::ThreeDsAuthentication, Transition),
         ChangeError<caisse_core::three_ds::ThreeDsRefusal>,
     > {
-        three_ds::complete(self, id, change, transition, notifications).await
+        three_ds::complete(self, id, change, transition, owed).await
     }
 }
 

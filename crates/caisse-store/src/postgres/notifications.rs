@@ -168,7 +168,14 @@ pub(super) async fn list(
 }
 
 pub(super) async fn rules(store: &PostgresStore, shop: &ShopId) -> Result<Option<NotificationRules>, StoreError> {
-    let client = store.client().await?;
+    rules_on(&store.client().await?, shop).await
+}
+
+/// The shop's rules on this client: a pooled connection, or the transaction of a change.
+pub(super) async fn rules_on(
+    client: &impl GenericClient,
+    shop: &ShopId,
+) -> Result<Option<NotificationRules>, StoreError> {
     let statement = client
         .prepare_cached(
             "SELECT r.shop_id, r.end_of_payment, r.cancel_or_abandon, r.later_operations, r.replay, \

@@ -9,9 +9,10 @@ use crate::rows;
 use caisse_core::notification::Notification;
 use caisse_core::operation::Operation;
 use caisse_core::payment_session::PaymentSession;
-use caisse_core::ports::{InsertError, NewCard, SessionPayError, StoreError};
-use caisse_core::transaction::Transaction;
+use caisse_core::ports::{InsertError, NewCard, Owed, SessionPayError, StoreError};
+use caisse_core::transaction::{Transaction, TransactionId};
 use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
 
 pub(super) async fn insert(store: &PostgresStore, session: &PaymentSession) -> Result<(), StoreError> {
     let payment = payment_json(session)?;
@@ -49,6 +50,16 @@ pub(super) async fn one(store: &PostgresStore, id: &str) -> Result<Option<Paymen
     let client = store.client().await?;
     let statement = client.prepare_cached(&format!("{SELECT} WHERE id = $1")).await.map_err(pg_error)?;
     let row = client.query_opt(&statement, &[&id]).await.map_err(pg_error)?;
+    row.as_ref().map(decode).transpose()
+}
+
+/// The session that paid `transaction`, in this transaction (of a change).
+pub(super) async fn paid_by(
+    client: &impl GenericClient,
+    transaction: &TransactionId,
+) -> Result<Option<PaymentSession>, StoreError> {
+    let statement = client.prepare_cached(&format!("{SELECT} WHERE transaction_id = $1")).await.map_err(pg_error)?;
+    let row = client.query_opt(&statement, &[&transaction.as_str()]).await.map_err(pg_error)?;
     row.as_ref().map(decode).transpose()
 }
 
@@ -114,7 +125,7 @@ pub(super) async fn pay(
     transaction: Transaction,
     operation: Operation,
     card: Option<NewCard>,
-    notifications: Vec<Notification>,
+    owed: Owed,
 ) -> Result<Transaction, SessionPayError> {
     let insert = |error: StoreError| SessionPayError::Insert(InsertError::Store(error));
     let details = rows::details_json(&transaction).map_err(insert)?;
@@ -139,9 +150,7 @@ pub(super) async fn pay(
     let s10 = sql::insert_transaction(&writing, &transaction, &operation, &details, card).await?;
     transaction.s10_transaction_id =
         u32::try_from(s10).map_err(|_| insert(StoreError::Corrupt(format!("s10_transaction_id {s10}"))))?;
-    for notification in &notifications {
-        super::notifications::insert_row(&writing, notification).await.map_err(insert)?;
-    }
+    super::write_owed(&writing, owed).await?;
     writing
         .execute(
             "UPDATE payment_sessions SET status = 'PAID', transaction_id = $2, finished_at = $3 WHERE id = $1",

@@ -7,7 +7,7 @@ use super::{PostgresStore, insert_new, pg_error, write_error};
 use crate::{rows, three_ds_rows};
 use caisse_core::operation::Operation;
 use caisse_core::payment_token::SpendError;
-use caisse_core::ports::{ChangeError, ChangeFn, NewCard, NotificationsFn, StoreError, ThreeDsClaim, TransitionFn};
+use caisse_core::ports::{ChangeError, ChangeFn, InsertError, NewCard, OwedFn, StoreError, ThreeDsClaim, TransitionFn};
 use caisse_core::three_ds::{ThreeDsAuthentication, ThreeDsRefusal};
 use caisse_core::transaction::{Transaction, TransactionId, TransactionKey, Transition};
 use deadpool_postgres::GenericClient;
@@ -122,7 +122,7 @@ pub(super) async fn complete(
     id: &str,
     change: ChangeFn<ThreeDsAuthentication, ThreeDsRefusal>,
     transition: TransitionFn,
-    notifications: NotificationsFn,
+    owed: OwedFn,
 ) -> Result<(ThreeDsAuthentication, Transition), ChangeError<ThreeDsRefusal>> {
     let mut client = store.client().await?;
     let locked = client.transaction().await.map_err(pg_error)?;
@@ -141,9 +141,11 @@ pub(super) async fn complete(
     }
     sql::update(&locked, row_id, &current, &transition.updated).await?;
     sql::insert_operation(&locked, &transition.operation).await?;
-    for notification in rows::guarded(|| notifications(&transition.updated))? {
-        super::notifications::insert_row(&locked, &notification).await?;
-    }
+    let owed = rows::guarded(|| owed(&transition.updated))?;
+    super::write_owed(&locked, owed).await.map_err(|error| match error {
+        InsertError::DuplicateReference => StoreError::AlreadyExists,
+        InsertError::Store(error) => error,
+    })?;
     locked.commit().await.map_err(pg_error)?;
     Ok((changed, transition))
 }

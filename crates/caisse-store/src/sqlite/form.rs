@@ -9,32 +9,31 @@ use caisse_core::ShopId;
 use caisse_core::form_settings::{FormSettings, FormSignatureAlgorithm, FormTransIdKey, Reservation};
 use caisse_core::ports::StoreError;
 use chrono::{DateTime, Utc};
-use rusqlite::{ErrorCode, params};
+use rusqlite::{Connection, ErrorCode, params};
 
 pub(super) async fn settings(store: &SqliteStore, shop: &ShopId) -> Result<Option<FormSettings>, StoreError> {
     let shop = shop.clone();
-    store
-        .readers
-        .run(move |connection| {
-            let mut statement = connection
-                .prepare_cached(
-                    "SELECT f.shop_id, f.test_key, f.production_key, f.algorithm, f.warning_emails \
-                     FROM shops s LEFT JOIN form_settings f ON f.shop_id = s.id WHERE s.id = ?1",
-                )
-                .map_err(sql_error)?;
-            let mut rows = statement.query(params![shop.as_str()]).map_err(sql_error)?;
-            let Some(row) = rows.next().map_err(sql_error)? else {
-                return Ok(None);
-            };
-            if row.get::<_, Option<String>>(0).map_err(sql_error)?.is_none() {
-                return Ok(Some(FormSettings::unset(shop.clone())));
-            }
-            let algorithm: String = row.get(3).map_err(sql_error)?;
-            let emails: String = row.get(4).map_err(sql_error)?;
-            decode(shop.clone(), row.get(1).map_err(sql_error)?, row.get(2).map_err(sql_error)?, &algorithm, &emails)
-                .map(Some)
-        })
-        .await
+    store.readers.run(move |connection| settings_on(connection, &shop)).await
+}
+
+/// The shop's form settings on this connection: a reader's, or the writer's inside a change.
+pub(super) fn settings_on(connection: &Connection, shop: &ShopId) -> Result<Option<FormSettings>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT f.shop_id, f.test_key, f.production_key, f.algorithm, f.warning_emails \
+             FROM shops s LEFT JOIN form_settings f ON f.shop_id = s.id WHERE s.id = ?1",
+        )
+        .map_err(sql_error)?;
+    let mut rows = statement.query(params![shop.as_str()]).map_err(sql_error)?;
+    let Some(row) = rows.next().map_err(sql_error)? else {
+        return Ok(None);
+    };
+    if row.get::<_, Option<String>>(0).map_err(sql_error)?.is_none() {
+        return Ok(Some(FormSettings::unset(shop.clone())));
+    }
+    let algorithm: String = row.get(3).map_err(sql_error)?;
+    let emails: String = row.get(4).map_err(sql_error)?;
+    decode(shop.clone(), row.get(1).map_err(sql_error)?, row.get(2).map_err(sql_error)?, &algorithm, &emails).map(Some)
 }
 
 pub(crate) fn decode(

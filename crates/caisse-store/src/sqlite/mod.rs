@@ -662,9 +662,9 @@ impl Store for SqliteStore {
         transaction: Transaction,
         operation: Operation,
         card: Option<NewCard>,
-        notifications: Vec<caisse_core::notification::Notification>,
+        owed: caisse_core::ports::Owed,
     ) -> Result<Transaction, caisse_core::ports::SessionPayError> {
-        payment_sessions::pay(self, session_id, transaction, operation, card, notifications).await
+        payment_sessions::pay(self, session_id, transaction, operation, card, owed).await
     }
 
     // 3-D Secure
@@ -710,12 +710,12 @@ impl Store for SqliteStore {
         id: &str,
         change: ChangeFn<caisse_core::three_ds::ThreeDsAuthentication, caisse_core::three_ds::ThreeDsRefusal>,
         transition: TransitionFn,
-        notifications: caisse_core::ports::NotificationsFn,
+        owed: caisse_core::ports::OwedFn,
     ) -> Result<
         (caisse_core::three_ds::ThreeDsAuthentication, Transition),
         ChangeError<caisse_core::three_ds::ThreeDsRefusal>,
     > {
-        three_ds::complete(self, id, change, transition, notifications).await
+        three_ds::complete(self, id, change, transition, owed).await
     }
 }
 

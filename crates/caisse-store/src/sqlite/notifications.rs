@@ -207,37 +207,37 @@ pub(super) async fn list(
 
 pub(super) async fn rules(store: &SqliteStore, shop: &ShopId) -> Result<Option<NotificationRules>, StoreError> {
     let shop = shop.clone();
-    store
-        .readers
-        .run(move |connection| {
-            let mut statement = connection
-                .prepare_cached(
-                    "SELECT r.shop_id, r.end_of_payment, r.cancel_or_abandon, r.later_operations, r.replay, \
-                     r.test_url, r.production_url, r.failure_emails \
-                     FROM shops s LEFT JOIN notification_rules r ON r.shop_id = s.id WHERE s.id = ?1",
-                )
-                .map_err(sql_error)?;
-            let mut rows = statement.query(params![shop.as_str()]).map_err(sql_error)?;
-            let Some(row) = rows.next().map_err(sql_error)? else {
-                return Ok(None);
-            };
-            if row.get::<_, Option<String>>(0).map_err(sql_error)?.is_none() {
-                return Ok(Some(NotificationRules::off(shop.clone())));
-            }
-            let flag = |index: usize| row.get::<_, i64>(index).map(|value| value != 0).map_err(sql_error);
-            let emails: String = row.get(7).map_err(sql_error)?;
-            Ok(Some(notification_rows::rules(
-                &shop,
-                flag(1)?,
-                flag(2)?,
-                flag(3)?,
-                flag(4)?,
-                row.get(5).map_err(sql_error)?,
-                row.get(6).map_err(sql_error)?,
-                &emails,
-            )))
-        })
-        .await
+    store.readers.run(move |connection| rules_on(connection, &shop)).await
+}
+
+/// The shop's rules on this connection: a reader's, or the writer's inside a change.
+pub(super) fn rules_on(connection: &Connection, shop: &ShopId) -> Result<Option<NotificationRules>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT r.shop_id, r.end_of_payment, r.cancel_or_abandon, r.later_operations, r.replay, \
+             r.test_url, r.production_url, r.failure_emails \
+             FROM shops s LEFT JOIN notification_rules r ON r.shop_id = s.id WHERE s.id = ?1",
+        )
+        .map_err(sql_error)?;
+    let mut rows = statement.query(params![shop.as_str()]).map_err(sql_error)?;
+    let Some(row) = rows.next().map_err(sql_error)? else {
+        return Ok(None);
+    };
+    if row.get::<_, Option<String>>(0).map_err(sql_error)?.is_none() {
+        return Ok(Some(NotificationRules::off(shop.clone())));
+    }
+    let flag = |index: usize| row.get::<_, i64>(index).map(|value| value != 0).map_err(sql_error);
+    let emails: String = row.get(7).map_err(sql_error)?;
+    Ok(Some(notification_rows::rules(
+        shop,
+        flag(1)?,
+        flag(2)?,
+        flag(3)?,
+        flag(4)?,
+        row.get(5).map_err(sql_error)?,
+        row.get(6).map_err(sql_error)?,
+        &emails,
+    )))
 }
 
 pub(super) async fn set_rules(store: &SqliteStore, rules: &NotificationRules) -> Result<(), StoreError> {

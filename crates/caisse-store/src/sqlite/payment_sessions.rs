@@ -2,15 +2,15 @@
 //! checks and marks its session in the savepoint that inserts it, so a session pays once.
 
 use super::writer::SealedCard;
-use super::writer::notifications::NotificationRow as NewRow;
+use super::writer::notifications::{NotificationRow as NewRow, PayingSession};
 use super::{SqliteStore, sql_error};
 use crate::payment_session_rows::{NOT_OPEN, SessionRow, payment_json};
 use crate::{notification_rows, rows};
 use caisse_core::notification::Notification;
 use caisse_core::operation::Operation;
 use caisse_core::payment_session::PaymentSession;
-use caisse_core::ports::{InsertError, NewCard, SessionPayError, StoreError};
-use caisse_core::transaction::Transaction;
+use caisse_core::ports::{InsertError, NewCard, Owed, SessionPayError, StoreError};
+use caisse_core::transaction::{Transaction, TransactionId};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
@@ -58,6 +58,18 @@ pub(super) async fn one(store: &SqliteStore, id: &str) -> Result<Option<PaymentS
             row.map(decode).transpose()
         })
         .await
+}
+
+/// The session that paid `transaction`, on this connection (the writer's, inside a change).
+pub(super) fn paid_by(
+    connection: &Connection,
+    transaction: &TransactionId,
+) -> Result<Option<PaymentSession>, StoreError> {
+    let row = connection
+        .prepare_cached(&format!("{SELECT} WHERE transaction_id = ?1"))
+        .and_then(|mut statement| statement.query_row(params![transaction.as_str()], session_row).optional())
+        .map_err(sql_error)?;
+    row.map(decode).transpose()
 }
 
 pub(super) async fn expired(
@@ -159,9 +171,18 @@ pub(super) async fn pay(
     transaction: Transaction,
     operation: Operation,
     card: Option<NewCard>,
-    notifications: Vec<Notification>,
+    owed: Owed,
 ) -> Result<Transaction, SessionPayError> {
+    let Owed { notifications, token } = owed;
     let details = rows::details_json(&transaction).map_err(InsertError::from)?;
+    let token = match token {
+        Some(token) => {
+            let token = rows::as_stored_token(token);
+            let details = rows::token_details_json(&token).map_err(InsertError::from)?;
+            Some((token, details))
+        }
+        None => None,
+    };
     let finished_at = rows::timestamp_text(transaction.created_at);
     let card = match card {
         Some(card) => {
@@ -179,8 +200,9 @@ pub(super) async fn pay(
         })
         .collect::<Result<Vec<_>, StoreError>>()
         .map_err(InsertError::from)?;
-    let session = (session_id.to_owned(), finished_at);
-    match store.writer.insert_paying_session(transaction, operation, card, details, notifications, session).await {
+    let session = PayingSession { id: session_id.to_owned(), finished_at, token };
+    let paying = store.writer.insert_paying_session(transaction, operation, card, details, notifications, session);
+    match paying.await {
         Err(InsertError::Store(StoreError::Corrupt(message))) if message == NOT_OPEN => Err(SessionPayError::NotOpen),
         other => other.map_err(SessionPayError::Insert),
     }

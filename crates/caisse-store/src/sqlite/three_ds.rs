@@ -7,7 +7,7 @@ use super::{SqliteStore, sql_error};
 use crate::{rows, three_ds_rows};
 use caisse_core::operation::Operation;
 use caisse_core::payment_token::SpendError;
-use caisse_core::ports::{ChangeError, ChangeFn, NewCard, NotificationsFn, StoreError, ThreeDsClaim, TransitionFn};
+use caisse_core::ports::{ChangeError, ChangeFn, NewCard, OwedFn, StoreError, ThreeDsClaim, TransitionFn};
 use caisse_core::three_ds::{ThreeDsAuthentication, ThreeDsRefusal};
 use caisse_core::transaction::{Transaction, TransactionId, Transition};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -72,9 +72,9 @@ pub(super) async fn complete(
     id: &str,
     change: ChangeFn<ThreeDsAuthentication, ThreeDsRefusal>,
     transition: TransitionFn,
-    notifications: NotificationsFn,
+    owed: OwedFn,
 ) -> Result<(ThreeDsAuthentication, Transition), ChangeError<ThreeDsRefusal>> {
-    store.writer.complete_three_ds(id.to_owned(), change, transition, notifications).await
+    store.writer.complete_three_ds(id.to_owned(), change, transition, owed).await
 }
 
 /// An authentication by id, on any connection (the writer's reads it under its lock).

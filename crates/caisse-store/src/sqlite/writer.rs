@@ -863,6 +863,22 @@ fn insert_token(
         rows::check_same_shop("a token's verification", &token.shop_id, &transaction.shop_id)?;
     }
     // The token first: a clash on its id is the duplicate the caller is told about.
+    insert_token_row(connection, &token, details)?;
+    if let Some(card) = card {
+        insert_card(connection, &token.shop_id, &card, &rows::timestamp_text(token.created_at))?;
+    }
+    if let Some((transaction, operation, details)) = verification {
+        insert_new(connection, group, transaction, operation, &details)?;
+    }
+    Ok(token)
+}
+
+/// A token's row; a clash on its id is `DuplicateReference`.
+pub(in crate::sqlite) fn insert_token_row(
+    connection: &Connection,
+    token: &PaymentToken,
+    details: &str,
+) -> Result<(), InsertError> {
     connection
         .prepare_cached(
             "INSERT INTO tokens (id, shop_id, status, created_at, cancelled_at, details) \
@@ -885,13 +901,25 @@ fn insert_token(
                 write_error(error).into()
             }
         })?;
-    if let Some(card) = card {
-        insert_card(connection, &token.shop_id, &card, &rows::timestamp_text(token.created_at))?;
+    Ok(())
+}
+
+/// What a change owes, in its savepoint: the token it registers (a clash on its id is
+/// `DuplicateReference`) and its notifications.
+pub(in crate::sqlite) fn write_owed(
+    connection: &Connection,
+    owed: caisse_core::ports::Owed,
+) -> Result<(), InsertError> {
+    if let Some(token) = owed.token {
+        let token = rows::as_stored_token(token);
+        insert_token_row(connection, &token, &rows::token_details_json(&token)?)?;
     }
-    if let Some((transaction, operation, details)) = verification {
-        insert_new(connection, group, transaction, operation, &details)?;
+    for notification in &owed.notifications {
+        let notification = crate::notification_rows::as_stored(notification);
+        let body = crate::notification_rows::body_json(&notification.body)?;
+        crate::sqlite::notifications::insert_row(connection, &notification, &body)?;
     }
-    Ok(token)
+    Ok(())
 }
 
 /// Writes a token's changeable columns over its row.

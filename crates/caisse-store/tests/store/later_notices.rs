@@ -9,8 +9,10 @@ use crate::cases::{EUR, SHOP, reference};
 use crate::harness::{Db, at, new_transaction, shop};
 use caisse_core::notification::{Notification, NotificationRule, NotificationRules};
 use caisse_core::payment_session::{PaymentSession, SessionPayment};
-use caisse_core::ports::{ApplyError, BatchReport, LaterNotices, LaterSource, NoticeContext, Store, StoreError};
-use caisse_core::transaction::{self, OrderDetails, Transaction, TransactionId, TransactionKey};
+use caisse_core::ports::{
+    ApplyError, BatchReport, LaterNotices, LaterSource, NoticeContext, Store, StoreError, TransitionFn,
+};
+use caisse_core::transaction::{self, OrderDetails, Transaction, TransactionId, TransactionKey, Transition};
 use caisse_core::{Amount, CaptureMode, Currency, Mode, TransactionStatus};
 use chrono::Duration;
 use std::sync::{Arc, Mutex};
@@ -100,7 +102,16 @@ async fn paid_by_session(store: &Arc<dyn Store>, name: &str, status: Transaction
     let open = session();
     store.insert_payment_session(&open).await.unwrap();
     let (transaction, operation, card) = new_transaction(SHOP, name, status, 1000, at());
-    let paid = store.pay_payment_session(&open.id, transaction, operation, card, Vec::new()).await.unwrap();
+    let paid = store
+        .pay_payment_session(
+            &open.id,
+            transaction,
+            operation,
+            card,
+            caisse_core::ports::Owed::notifications(Vec::new()),
+        )
+        .await
+        .unwrap();
     (paid, open.id)
 }
 
@@ -111,12 +122,12 @@ async fn later(store: &Arc<dyn Store>) -> Vec<Notification> {
     found
 }
 
-fn cancel(amount: u64) -> caisse_core::ports::TransitionFn {
+fn cancel(amount: u64) -> TransitionFn {
     let now = at() + Duration::hours(1);
     Box::new(move |tx| transaction::cancel(tx, Amount(amount), EUR, now))
 }
 
-fn refund(amount: u64) -> caisse_core::ports::TransitionFn {
+fn refund(amount: u64) -> TransitionFn {
     let now = at() + Duration::hours(1);
     Box::new(move |tx| transaction::refund(tx, Amount(amount), EUR, now))
 }
@@ -125,22 +136,30 @@ fn by_id(transaction: &Transaction) -> TransactionKey {
     TransactionKey::Id(transaction.id.clone())
 }
 
+/// `transaction` of `SHOP` changed by the merchant, with the notices `notices` owes.
+async fn by_merchant(
+    store: &Arc<dyn Store>,
+    transaction: &Transaction,
+    change: TransitionFn,
+    notices: Arc<Recorder>,
+) -> Result<Transition, ApplyError> {
+    store.apply_noticed(&shop(SHOP), &by_id(transaction), change, notices, LaterSource::Merchant).await
+}
+
 pub async fn a_later_change_commits_with_its_notice(db: &Db) {
     let store = db.open().await;
     later_operations_on(&store).await;
     let recorder = Arc::new(Recorder::default());
     let (paid, session_id) = paid_by_session(&store, "LATER-1", TransactionStatus::ToCapture).await;
 
-    let merchant = LaterSource::Merchant;
-    let changed = store.apply_noticed(&shop(SHOP), &by_id(&paid), cancel(400), recorder.clone(), merchant).await;
-    let changed = changed.unwrap();
+    let changed = by_merchant(&store, &paid, cancel(400), recorder.clone()).await.unwrap();
     assert_eq!(changed.updated.amount, Amount(600));
     let call = Call {
         transaction: paid.id.clone(),
         status: TransactionStatus::ToCapture,
         session: session_id.clone(),
         later_operations: true,
-        source: merchant,
+        source: LaterSource::Merchant,
     };
     assert_eq!(recorder.calls(), [call]);
     let notices = later(&store).await;
@@ -151,15 +170,14 @@ pub async fn a_later_change_commits_with_its_notice(db: &Db) {
     assert_eq!(store.notification(&notices[0].id).await.unwrap().as_ref(), Some(&notices[0]));
 
     // A refused change writes nothing, and the adapter is not even asked.
-    let refused = store.apply_noticed(&shop(SHOP), &by_id(&paid), cancel(5000), recorder.clone(), merchant).await;
+    let refused = by_merchant(&store, &paid, cancel(5000), recorder.clone()).await;
     assert!(matches!(refused, Err(ApplyError::Refused(_))), "{refused:?}");
     assert_eq!(recorder.calls().len(), 1);
     assert_eq!(later(&store).await.len(), 1);
 
     // A refund's notice is about the credit it spawned, made from its parent's session.
     let (captured, captured_session) = paid_by_session(&store, "LATER-2", TransactionStatus::Captured).await;
-    let refunded =
-        store.apply_noticed(&shop(SHOP), &by_id(&captured), refund(300), recorder.clone(), merchant).await.unwrap();
+    let refunded = by_merchant(&store, &captured, refund(300), recorder.clone()).await.unwrap();
     let (credit, _) = refunded.spawned.expect("a refund spawns a credit");
     assert_eq!(recorder.calls()[1].transaction, credit.id);
     assert_eq!(recorder.calls()[1].session, captured_session);
@@ -175,7 +193,7 @@ pub async fn no_notice_without_a_session_or_with_the_rule_off(db: &Db) {
 
     // The shop never turned the rule on.
     let (paid, _) = paid_by_session(&store, "RULE-OFF", TransactionStatus::ToCapture).await;
-    store.apply_noticed(&shop(SHOP), &by_id(&paid), cancel(100), recorder.clone(), merchant).await.unwrap();
+    by_merchant(&store, &paid, cancel(100), recorder.clone()).await.unwrap();
     assert!(recorder.calls().is_empty());
 
     // No session paid it (a Sips or REST payment).
@@ -199,8 +217,7 @@ pub async fn a_failing_notice_fails_its_change(db: &Db) {
     let failing = Arc::new(Recorder::failing());
     let (paid, _) = paid_by_session(&store, "FAILING", TransactionStatus::ToCapture).await;
 
-    let merchant = LaterSource::Merchant;
-    let changed = store.apply_noticed(&shop(SHOP), &by_id(&paid), cancel(400), failing.clone(), merchant).await;
+    let changed = by_merchant(&store, &paid, cancel(400), failing.clone()).await;
     assert!(matches!(changed, Err(ApplyError::Store(StoreError::Corrupt(_)))), "{changed:?}");
     assert_eq!(store.transaction(&shop(SHOP), &by_id(&paid)).await.unwrap().as_ref(), Some(&paid));
     assert_eq!(store.operations(&shop(SHOP), &by_id(&paid)).await.unwrap().len(), 1);

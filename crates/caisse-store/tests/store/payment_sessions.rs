@@ -61,7 +61,15 @@ pub async fn payment_sessions_round_trip_and_abandon_once(db: &Db) {
     assert_eq!(abandoned.status, SessionStatus::Abandoned);
     // An abandoned session is never paid.
     let (transaction, operation, card) = new_transaction(SHOP, "S-ABANDONED", TransactionStatus::Captured, 2500, at());
-    let paid = store.pay_payment_session(&open.id, transaction, operation, card, vec![ipn(SHOP)]).await;
+    let paid = store
+        .pay_payment_session(
+            &open.id,
+            transaction,
+            operation,
+            card,
+            caisse_core::ports::Owed::notifications(vec![ipn(SHOP)]),
+        )
+        .await;
     assert!(matches!(paid, Err(SessionPayError::NotOpen)), "{paid:?}");
     assert!(store.transaction(&shop(SHOP), &reference("S-ABANDONED")).await.unwrap().is_none());
     assert!(store.notifications(Some(&shop(SHOP)), 10).await.unwrap().is_empty());
@@ -73,8 +81,16 @@ pub async fn a_session_pays_once_with_its_notifications(db: &Db) {
     store.insert_payment_session(&open).await.unwrap();
     let (transaction, operation, card) = new_transaction(SHOP, "S-1", TransactionStatus::Captured, 2500, at());
     let notification = ipn(SHOP).with_transaction(transaction.id.clone(), None);
-    let paid =
-        store.pay_payment_session(&open.id, transaction, operation, card, vec![notification.clone()]).await.unwrap();
+    let paid = store
+        .pay_payment_session(
+            &open.id,
+            transaction,
+            operation,
+            card,
+            caisse_core::ports::Owed::notifications(vec![notification.clone()]),
+        )
+        .await
+        .unwrap();
     let now = store.payment_session(&open.id).await.unwrap().unwrap();
     assert_eq!(now.status, SessionStatus::Paid(paid.id.clone()));
     assert!(store.transaction(&shop(SHOP), &reference("S-1")).await.unwrap().is_some());
@@ -82,13 +98,23 @@ pub async fn a_session_pays_once_with_its_notifications(db: &Db) {
     assert!(!store.abandon_payment_session(&open.id, at(), vec![]).await.unwrap());
 
     let (transaction, operation, card) = new_transaction(SHOP, "S-2", TransactionStatus::Captured, 2500, at());
-    let again = store.pay_payment_session(&open.id, transaction, operation, card, vec![ipn(SHOP)]).await;
+    let again = store
+        .pay_payment_session(
+            &open.id,
+            transaction,
+            operation,
+            card,
+            caisse_core::ports::Owed::notifications(vec![ipn(SHOP)]),
+        )
+        .await;
     assert!(matches!(again, Err(SessionPayError::NotOpen)), "{again:?}");
     assert!(store.transaction(&shop(SHOP), &reference("S-2")).await.unwrap().is_none());
     assert_eq!(store.notifications(Some(&shop(SHOP)), 10).await.unwrap().len(), 1);
     let unknown = {
         let (transaction, operation, card) = new_transaction(SHOP, "S-3", TransactionStatus::Captured, 2500, at());
-        store.pay_payment_session("nope", transaction, operation, card, vec![]).await
+        store
+            .pay_payment_session("nope", transaction, operation, card, caisse_core::ports::Owed::notifications(vec![]))
+            .await
     };
     assert!(matches!(unknown, Err(SessionPayError::NotOpen)));
 }
@@ -104,7 +130,15 @@ pub async fn concurrent_payments_of_one_session_one_wins(db: &Db) {
         tasks.spawn(async move {
             let (transaction, operation, card) =
                 new_transaction(SHOP, &format!("RACE-{n}"), TransactionStatus::Captured, 2500, at());
-            store.pay_payment_session(&id, transaction, operation, card, vec![ipn(SHOP)]).await
+            store
+                .pay_payment_session(
+                    &id,
+                    transaction,
+                    operation,
+                    card,
+                    caisse_core::ports::Owed::notifications(vec![ipn(SHOP)]),
+                )
+                .await
         });
     }
     let mut paid = 0;
@@ -147,7 +181,10 @@ pub async fn expired_open_sessions_are_listed_oldest_first(db: &Db) {
         store.insert_payment_session(session).await.unwrap();
     }
     let (transaction, operation, card) = new_transaction(SHOP, "S-EXP", TransactionStatus::Captured, 2500, at());
-    store.pay_payment_session(&paid.id, transaction, operation, card, vec![]).await.unwrap();
+    store
+        .pay_payment_session(&paid.id, transaction, operation, card, caisse_core::ports::Owed::notifications(vec![]))
+        .await
+        .unwrap();
     let ids = |sessions: Vec<PaymentSession>| sessions.into_iter().map(|session| session.id).collect::<Vec<_>>();
     assert!(store.expired_payment_sessions(at() + Duration::minutes(9), 10).await.unwrap().is_empty());
     let first = store.expired_payment_sessions(at() + Duration::minutes(10), 10).await.unwrap();

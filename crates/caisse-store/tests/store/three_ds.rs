@@ -15,7 +15,7 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 /// The end-of-payment notification a completion owes, made from the transaction as changed.
-fn owed() -> caisse_core::ports::NotificationsFn {
+fn owed() -> caisse_core::ports::OwedFn {
     Box::new(|tx: &caisse_core::Transaction| {
         let body = vec![("vads_trans_status".to_owned(), tx.status.as_str().to_owned())];
         let notification = caisse_core::notification::Notification::new(
@@ -26,7 +26,9 @@ fn owed() -> caisse_core::ports::NotificationsFn {
             body,
             at(),
         );
-        vec![notification.with_transaction(tx.id.clone(), Some(tx.reference.clone()))]
+        caisse_core::ports::Owed::notifications(vec![
+            notification.with_transaction(tx.id.clone(), Some(tx.reference.clone())),
+        ])
     })
 }
 

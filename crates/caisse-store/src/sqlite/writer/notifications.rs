@@ -6,6 +6,7 @@ use super::{FromStore, Group, Job, Reply, SealedCard, Writer, insert, savepoint}
 use caisse_core::notification::Notification;
 use caisse_core::operation::Operation;
 use caisse_core::ports::{InsertError, StoreError};
+use caisse_core::token::PaymentToken;
 use caisse_core::transaction::Transaction;
 use rusqlite::Connection;
 
@@ -13,6 +14,15 @@ use rusqlite::Connection;
 pub(in crate::sqlite) struct NotificationRow {
     pub(in crate::sqlite) notification: Notification,
     pub(in crate::sqlite) body: String,
+}
+
+/// The hosted page session a payment finishes.
+pub(in crate::sqlite) struct PayingSession {
+    pub(in crate::sqlite) id: String,
+    /// When it was paid, as stored.
+    pub(in crate::sqlite) finished_at: String,
+    /// The token the payment registers, with its `details` JSON.
+    pub(in crate::sqlite) token: Option<(PaymentToken, String)>,
 }
 
 /// An insert with notifications, waiting for the writer.
@@ -23,8 +33,8 @@ pub(in crate::sqlite) struct InsertJob {
     /// `rows::details_json` of the transaction, computed by the caller.
     details: String,
     notifications: Vec<NotificationRow>,
-    /// A hosted page session this payment finishes: (id, finished_at text).
-    session: Option<(String, String)>,
+    /// A hosted page session this payment finishes.
+    session: Option<PayingSession>,
     reply: Reply<Transaction, InsertError>,
 }
 
@@ -37,15 +47,19 @@ impl InsertJob {
     pub(super) fn run(self, connection: &Connection, group: &mut Group) -> Box<dyn AnyDone> {
         let InsertJob { transaction, operation, card, details, notifications, session, reply } = self;
         let result = savepoint(connection, group, |group| {
-            if let Some((id, _)) = &session {
-                crate::sqlite::payment_sessions::check_open(connection, id)?;
+            if let Some(session) = &session {
+                crate::sqlite::payment_sessions::check_open(connection, &session.id)?;
             }
             let mut wrote = false;
             let stored = insert(connection, group, &mut wrote, transaction, operation, card, &details)?;
+            if let Some((token, token_details)) = session.as_ref().and_then(|session| session.token.as_ref()) {
+                super::insert_token_row(connection, token, token_details)?;
+            }
             for row in &notifications {
                 crate::sqlite::notifications::insert_row(connection, &row.notification, &row.body)?;
             }
-            if let Some((id, finished_at)) = &session {
+            if let Some(session) = &session {
+                let (id, finished_at) = (&session.id, &session.finished_at);
                 crate::sqlite::payment_sessions::mark_paid(connection, id, stored.id.as_str(), finished_at)?;
             }
             Ok(stored)
@@ -95,8 +109,8 @@ impl Writer {
         .await
     }
 
-    /// As `insert_with_notifications`, finishing the open session `session` (id, finished_at)
-    /// in the same savepoint.
+    /// As `insert_with_notifications`, finishing the open session `session` and registering
+    /// its token in the same savepoint.
     pub(in crate::sqlite) async fn insert_paying_session(
         &self,
         transaction: Transaction,
@@ -104,7 +118,7 @@ impl Writer {
         card: Option<SealedCard>,
         details: String,
         notifications: Vec<NotificationRow>,
-        session: (String, String),
+        session: PayingSession,
     ) -> Result<Transaction, InsertError> {
         self.submit(|reply| {
             Job::InsertWithNotifications(InsertJob {

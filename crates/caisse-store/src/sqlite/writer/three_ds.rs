@@ -7,7 +7,7 @@ use crate::three_ds_rows;
 use caisse_core::operation::Operation;
 use caisse_core::payment_token::SpendError;
 use caisse_core::ports::{
-    ApplyError, ChangeError, ChangeFn, InsertError, NotificationsFn, StoreError, ThreeDsClaim, TransitionFn,
+    ApplyError, ChangeError, ChangeFn, InsertError, OwedFn, StoreError, ThreeDsClaim, TransitionFn,
 };
 use caisse_core::three_ds::{ThreeDsAuthentication, ThreeDsRefusal};
 use caisse_core::transaction::{Transaction, TransactionKey, Transition};
@@ -153,14 +153,14 @@ impl Writer {
         self.grouped(move |connection, _| change_in(connection, &id, change)).await
     }
 
-    /// Changes the authentication, applies `transition` to its transaction and writes the
-    /// notifications it owes, in one savepoint.
+    /// Changes the authentication, applies `transition` to its transaction and writes what it
+    /// owes (notifications, a token), in one savepoint.
     pub(in crate::sqlite) async fn complete_three_ds(
         &self,
         id: String,
         change: ChangeFn<ThreeDsAuthentication, ThreeDsRefusal>,
         transition: TransitionFn,
-        notifications: NotificationsFn,
+        owed: OwedFn,
     ) -> Result<(ThreeDsAuthentication, Transition), ChangeError<ThreeDsRefusal>> {
         self.grouped(move |connection, group| {
             let changed = change_in(connection, &id, change)?;
@@ -171,11 +171,11 @@ impl Writer {
                     ApplyError::Refused(refusal) => ChangeError::Refused(ThreeDsRefusal::Transaction(refusal)),
                     ApplyError::Store(error) => ChangeError::Store(error),
                 })?;
-            for notification in crate::rows::guarded(|| notifications(&transition.updated))? {
-                let notification = crate::notification_rows::as_stored(&notification);
-                let body = crate::notification_rows::body_json(&notification.body)?;
-                crate::sqlite::notifications::insert_row(connection, &notification, &body)?;
-            }
+            let owed = crate::rows::guarded(|| owed(&transition.updated))?;
+            super::write_owed(connection, owed).map_err(|error| match error {
+                InsertError::DuplicateReference => StoreError::AlreadyExists,
+                InsertError::Store(error) => error,
+            })?;
             Ok((changed, transition))
         })
         .await
