@@ -117,6 +117,15 @@ impl Page {
         request.body(body).send().await.unwrap()
     }
 
+    /// Posts a form that must be refused with the error page naming `field` (HTTP 200).
+    async fn assert_form_refused(&self, trans_id: &str, extra: &[(&str, &str)], field: &str) {
+        let response =
+            self.submit(format!("{}/vads-payment/", self.server.base_url), &self.form(trans_id, extra)).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let error = response.text().await.unwrap();
+        assert!(error.contains(field) && !error.contains("name=\"card_number\""), "{error}");
+    }
+
     async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
         let response = self.submit(format!("{}{path}", self.server.base_url), fields).await;
         (response.status().as_u16(), response.text().await.unwrap())
@@ -525,14 +534,7 @@ on_both_backends! {
         assert_eq!(value(&fields, "vads_identifier_status"), "CREATED");
         assert!(page.server.state.payments.store().token(&shop, chosen).await.unwrap().is_some());
         // The identifier is now taken: a form naming it again is refused.
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(page.form("100024", &[("vads_page_action", "REGISTER_PAY"), ("vads_identifier", chosen)]))
-            .finish();
-        let response = page.client.post(format!("{}/vads-payment/", page.server.base_url))
-            .header("Content-Type", "application/x-www-form-urlencoded").body(body).send().await.unwrap();
-        assert_eq!(response.status().as_u16(), 200);
-        let error = response.text().await.unwrap();
-        assert!(error.contains("vads_identifier"), "{error}");
+        page.assert_form_refused("100024", &[("vads_page_action", "REGISTER_PAY"), ("vads_identifier", chosen)], "vads_identifier").await;
     }
 
     async fn a_refused_register_pay_creates_no_token(page) {
@@ -567,14 +569,35 @@ on_both_backends! {
     }
 
     async fn a_malformed_identifier_is_a_form_error(page) {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(page.form("100029", &[("vads_page_action", "REGISTER_PAY"), ("vads_identifier", "my-alias")]))
-            .finish();
-        let response = page.client.post(format!("{}/vads-payment/", page.server.base_url))
-            .header("Content-Type", "application/x-www-form-urlencoded").body(body).send().await.unwrap();
-        assert_eq!(response.status().as_u16(), 200);
-        let error = response.text().await.unwrap();
-        assert!(error.contains("vads_identifier"), "{error}");
+        let malformed = [("vads_page_action", "REGISTER_PAY"), ("vads_identifier", "my-alias")];
+        page.assert_form_refused("100029", &malformed, "vads_identifier").await;
         assert_eq!(page.transactions().await, 0);
+    }
+
+    async fn register_checks_the_card_and_keeps_it(page) {
+        let register = [
+            ("vads_page_action", "REGISTER"),
+            ("vads_amount", ""),
+            ("vads_currency", ""),
+            ("vads_payment_config", ""),
+            ("vads_cust_email", "buyer@example.com"),
+        ];
+        let path = page.open("100030", &register).await;
+        let (_, card_page) = page.get(&path).await;
+        assert!(card_page.contains("id=\"register-notice\""), "{card_page}");
+        // An enrolled card too: a verification runs no 3-D Secure.
+        let (status, result) = page.pay(&path, ACCEPTED).await;
+        let fields = returned(status, &result, "https://shop.example/success");
+        assert_eq!(value(&fields, "vads_result"), "00");
+        assert_eq!(value(&fields, "vads_operation_type"), "VERIFICATION");
+        assert_eq!(value(&fields, "vads_identifier_status"), "CREATED");
+        let shop = ShopId(SHOP.into());
+        let token = page.server.state.payments.store().token(&shop, value(&fields, "vads_identifier")).await.unwrap();
+        assert_eq!(token.expect("the token").customer["email"], "buyer@example.com");
+
+        let path = page.open("100031", &register).await;
+        let (status, refused) = page.pay(&path, REFUSED).await;
+        let fields = returned(status, &refused, REFUSED_URL);
+        assert_eq!(value(&fields, "vads_identifier_status"), "NOT_CREATED");
     }
 }

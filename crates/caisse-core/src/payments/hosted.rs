@@ -19,7 +19,7 @@ use crate::ports::{NewCard, Owed, SessionPayError, StoreError, ThreeDsClaim};
 use crate::shop::{Mode, ShopId};
 use crate::three_ds::{self, MessageKind, PaResUse, ThreeDsAuthentication, ThreeDsRefusal};
 use crate::token::{PaymentToken, TokenMethod, TokenStatus};
-use crate::transaction::{Transaction, TransactionKey, TransactionKind};
+use crate::transaction::{CaptureMode, Transaction, TransactionKey, TransactionKind};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -178,7 +178,8 @@ impl Payments {
 
     /// Pays an open session with the buyer's card; refused payments are stored too. A card
     /// enrolled in 3-D Secure claims the session with its waiting transaction and returns the
-    /// enrolment. `notifications` gives the IPNs a payment made at once owes, written with it
+    /// enrolment. A session of no amount (the Form API's `REGISTER`) checks the card with a
+    /// zero-amount verification instead, and registers it if the issuer accepts. `notifications` gives the IPNs a payment made at once owes, written with it
     /// (and with the token it registers).
     pub async fn pay_session(
         &self,
@@ -188,7 +189,9 @@ impl Payments {
     ) -> Result<SessionStep, SessionError> {
         let SessionCard { card, cpay_option, register } = posted;
         let session = self.open_session_or_err(session_id).await?;
-        if self.acquirer.three_ds_enrolment(&card.pan).is_enrolled() {
+        // A session without an amount registers the card: a verification, without 3-D Secure.
+        let verification = session.payment.amount.is_zero();
+        if !verification && self.acquirer.three_ds_enrolment(&card.pan).is_enrolled() {
             let token_id = register.map(|register| register.token_id);
             return self.enrol_session(session, card, cpay_option, token_id).await;
         }
@@ -198,10 +201,10 @@ impl Payments {
             shop_id: session.shop_id.clone(),
             // One payment per session: its id is the reference, unique per shop.
             reference: session.id.clone(),
-            kind: TransactionKind::Debit,
+            kind: if verification { TransactionKind::Verification } else { TransactionKind::Debit },
             amount,
             currency,
-            capture_mode,
+            capture_mode: if verification { CaptureMode::Immediate } else { capture_mode },
             capture_day,
             order,
             source_id: None,

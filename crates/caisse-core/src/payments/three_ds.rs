@@ -128,6 +128,30 @@ impl Payments {
     /// Sips cardCheckEnrollment: the transaction, waiting (TO_AUTHORIZE) with its card in the
     /// vault (never its CVV), and its authentication, in one store call.
     pub async fn check_enrollment(&self, command: Authorise) -> Result<Enrollment, PaymentError> {
+        self.enrol_card(command, ThreeDsClaim::Nothing).await.map_err(not_spending)
+    }
+
+    /// cardCheckEnrollment with a hosted-fields `paymentToken`: the token is spent in the
+    /// database transaction that creates the waiting transaction, which gets its own vault
+    /// entry of the card (as a payment by token does).
+    pub async fn check_enrollment_with_payment_token(
+        &self,
+        command: PayWithPaymentToken,
+    ) -> Result<Enrollment, PaymentTokenError> {
+        let (token, card) = self.usable_payment_token(&command.shop_id, &command.payment_token).await?;
+        let PayWithPaymentToken {
+            shop_id, reference, amount, currency, capture_mode, capture_day, order, mode, ..
+        } = command;
+        let command = Authorise { shop_id, reference, amount, currency, capture_mode, capture_day, card, order, mode };
+        let claim = ThreeDsClaim::PaymentToken(token.id);
+        self.enrol_card(command, claim).await.map_err(|error| match error {
+            SpendError::Used => PaymentTokenRefusal::Used.into(),
+            other => not_spending(other).into(),
+        })
+    }
+
+    /// A card typed for this payment: its vault entry is new.
+    async fn enrol_card(&self, command: Authorise, claim: ThreeDsClaim) -> Result<Enrollment, SpendError> {
         let Authorise { shop_id, reference, amount, currency, capture_mode, capture_day, card, order, mode } = command;
         let summary = self.summary_from_bin(&card);
         // A brand the card does not carry is ignored, as cardOrder's acquirer does.
@@ -145,40 +169,7 @@ impl Payments {
             token_id: None,
         };
         let new_card = NewCard { pan: card.pan.clone(), summary: summary.clone() };
-        self.enrol(waiting, &card, summary, Some(new_card), ThreeDsClaim::Nothing).await.map_err(not_spending)
-    }
-
-    /// cardCheckEnrollment with a hosted-fields `paymentToken`: the token is spent in the
-    /// database transaction that creates the waiting transaction, which gets its own vault
-    /// entry of the card (as a payment by token does).
-    pub async fn check_enrollment_with_payment_token(
-        &self,
-        command: PayWithPaymentToken,
-    ) -> Result<Enrollment, PaymentTokenError> {
-        let (token, card) = self.usable_payment_token(&command.shop_id, &command.payment_token).await?;
-        let summary = self.summary_from_bin(&card);
-        let summary = wallet::with_brand_choice(summary.clone(), card.brand_choice).unwrap_or(summary);
-        let PayWithPaymentToken {
-            shop_id, reference, amount, currency, capture_mode, capture_day, order, mode, ..
-        } = command;
-        let waiting = Waiting {
-            shop_id,
-            reference,
-            amount,
-            currency,
-            capture_mode,
-            capture_day,
-            order,
-            mode,
-            cpay_option: None,
-            token_id: None,
-        };
-        let new_card = NewCard { pan: card.pan.clone(), summary: summary.clone() };
-        let claim = ThreeDsClaim::PaymentToken(token.id);
-        self.enrol(waiting, &card, summary, Some(new_card), claim).await.map_err(|error| match error {
-            SpendError::Used => PaymentTokenRefusal::Used.into(),
-            other => not_spending(other).into(),
-        })
+        self.enrol(waiting, &card, summary, Some(new_card), claim).await
     }
 
     /// Sips walletCheckEnrollment: as cardCheckEnrollment with a wallet's card, the

@@ -219,17 +219,21 @@ fn warranty(transaction: &Transaction) -> &'static str {
 /// `vads_identifier`: the token a `REGISTER_PAY` created (or was to create).
 const IDENTIFIER: &str = "vads_identifier";
 
-/// `vads_identifier` and `vads_identifier_status` of a form that registers the card while
-/// paying: `CREATED` with the token of an accepted payment, `NOT_CREATED` for a refused one,
+/// `vads_identifier` and `vads_identifier_status` of a form that registers the card (alone,
+/// or while paying): `CREATED` with the token of an accepted payment, `NOT_CREATED` for a refused one,
 /// `ABANDONED` when the buyer left. `ASK_REGISTER_PAY` reports only a token the buyer asked
 /// for and got.
 fn identifier(request: &PaymentRequest, outcome: &FormOutcome) -> Option<(String, &'static str)> {
     let asked = request.identifier.clone().unwrap_or_default();
     let token = outcome.created().and_then(|tx| tx.token_id.clone());
     match (request.page_action, token, &outcome.decision) {
-        (PageAction::RegisterPay | PageAction::AskRegisterPay, Some(token), _) => Some((token, "CREATED")),
-        (PageAction::RegisterPay, None, Decision::Transaction(_)) => Some((asked, "NOT_CREATED")),
-        (PageAction::RegisterPay, None, Decision::Abandoned(_)) => Some((asked, "ABANDONED")),
+        (PageAction::Register | PageAction::RegisterPay | PageAction::AskRegisterPay, Some(token), _) => {
+            Some((token, "CREATED"))
+        }
+        (PageAction::Register | PageAction::RegisterPay, None, Decision::Transaction(_)) => {
+            Some((asked, "NOT_CREATED"))
+        }
+        (PageAction::Register | PageAction::RegisterPay, None, Decision::Abandoned(_)) => Some((asked, "ABANDONED")),
         _ => None,
     }
 }

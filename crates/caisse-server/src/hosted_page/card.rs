@@ -6,6 +6,7 @@ use axum::response::Html;
 use caisse_core::card::{CardExpiry, Pan};
 use caisse_core::command::CardInput;
 use caisse_core::cpay::CpayOption;
+use caisse_lyra::form::PageAction;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -72,8 +73,8 @@ pub(super) fn card_page(page: &Page<'_>, problem: Option<&str>, cpay: Option<Cpa
             error => error,
             action => page.action(),
             cpay => cpay.map(|option| super::cpay::chosen_view(page, option)),
-            ask_register => request.page_action == caisse_lyra::form::PageAction::AskRegisterPay && page.rest.is_none(),
-            registers => request.page_action == caisse_lyra::form::PageAction::RegisterPay && page.rest.is_none(),
+            ask_register => request.page_action == PageAction::AskRegisterPay && page.rest.is_none(),
+            registers => matches!(request.page_action, PageAction::Register | PageAction::RegisterPay) && page.rest.is_none(),
         },
     )
 }

@@ -54,8 +54,14 @@ fn render(name: &str, values: Value) -> Html<String> {
 /// Whether the page can take this form's payment; the other page actions (tokens,
 /// subscriptions) are not built yet.
 pub fn takes(request: &PaymentRequest) -> bool {
-    let pays = request.page_action == PageAction::Payment || register::registers(request);
-    pays && request.currency.is_some() && !request.amount.is_zero()
+    match request.page_action {
+        // A verification: no amount, the currency the form gives or the euro.
+        PageAction::Register => true,
+        PageAction::Payment | PageAction::RegisterPay | PageAction::AskRegisterPay => {
+            request.currency.is_some() && !request.amount.is_zero()
+        }
+        _ => false,
+    }
 }
 
 /// The page for an accepted form the hosted page does not take (a page action other than a
@@ -78,9 +84,7 @@ pub fn unsupported(request: &PaymentRequest) -> Html<String> {
 
 /// Opens the session of an accepted form and sends the browser to its page (303).
 pub async fn open(state: &AppState, request: &PaymentRequest, pairs: Vec<(String, String)>) -> Response {
-    let Some(currency) = request.currency else {
-        return unavailable();
-    };
+    let currency = request.currency.unwrap_or(Currency::EUR);
     match register::check_identifier(state, &request.site_id, request).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => {

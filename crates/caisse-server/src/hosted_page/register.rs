@@ -1,6 +1,6 @@
-//! Paying and keeping the card (`vads_page_action` `REGISTER_PAY`, or `ASK_REGISTER_PAY` when the
-//! buyer ticks "save my card"): the payment registers a token if it is accepted, in its own
-//! database transaction. The token's id is the form's `vads_identifier` when given (32 hex
+//! Keeping the card (`vads_page_action` `REGISTER`: a zero-amount verification; `REGISTER_PAY`;
+//! `ASK_REGISTER_PAY` when the buyer ticks "save my card"): the payment or verification
+//! registers a token if it is accepted, in its own database transaction. The token's id is the form's `vads_identifier` when given (32 hex
 //! digits, as every caisse token, so that the REST API can use it), else a new one.
 
 use super::Page;
@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 const IDENTIFIER_NUMBER: u16 = 30;
 
 pub(super) fn registers(request: &PaymentRequest) -> bool {
-    matches!(request.page_action, PageAction::RegisterPay | PageAction::AskRegisterPay)
+    matches!(request.page_action, PageAction::Register | PageAction::RegisterPay | PageAction::AskRegisterPay)
 }
 
 /// The form's `vads_identifier` checked for a token: 32 hex digits not used by the shop yet.
@@ -41,7 +41,7 @@ pub(super) async fn check_identifier(
 pub(super) fn registration(page: &Page<'_>, asked: bool) -> Option<TokenRegistration> {
     let request = &page.request;
     let wanted = match request.page_action {
-        PageAction::RegisterPay => true,
+        PageAction::Register | PageAction::RegisterPay => true,
         PageAction::AskRegisterPay => asked,
         _ => false,
     };

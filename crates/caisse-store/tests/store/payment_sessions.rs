@@ -36,6 +36,18 @@ fn ipn(shop_id: &str) -> Notification {
     )
 }
 
+/// A captured payment of `reference` with its notifications, paying `session_id`.
+async fn pay(
+    store: &std::sync::Arc<dyn caisse_core::ports::Store>,
+    session_id: &str,
+    reference: &str,
+    notifications: Vec<Notification>,
+) -> Result<caisse_core::Transaction, SessionPayError> {
+    let (transaction, operation, card) = new_transaction(SHOP, reference, TransactionStatus::Captured, 2500, at());
+    let owed = caisse_core::ports::Owed::notifications(notifications);
+    store.pay_payment_session(session_id, transaction, operation, card, owed).await
+}
+
 /// Instants as stored (microseconds).
 fn stored(mut session: PaymentSession) -> PaymentSession {
     let micros =
@@ -60,16 +72,7 @@ pub async fn payment_sessions_round_trip_and_abandon_once(db: &Db) {
     let abandoned = store.payment_session(&open.id).await.unwrap().unwrap();
     assert_eq!(abandoned.status, SessionStatus::Abandoned);
     // An abandoned session is never paid.
-    let (transaction, operation, card) = new_transaction(SHOP, "S-ABANDONED", TransactionStatus::Captured, 2500, at());
-    let paid = store
-        .pay_payment_session(
-            &open.id,
-            transaction,
-            operation,
-            card,
-            caisse_core::ports::Owed::notifications(vec![ipn(SHOP)]),
-        )
-        .await;
+    let paid = pay(&store, &open.id, "S-ABANDONED", vec![ipn(SHOP)]).await;
     assert!(matches!(paid, Err(SessionPayError::NotOpen)), "{paid:?}");
     assert!(store.transaction(&shop(SHOP), &reference("S-ABANDONED")).await.unwrap().is_none());
     assert!(store.notifications(Some(&shop(SHOP)), 10).await.unwrap().is_empty());
@@ -97,16 +100,7 @@ pub async fn a_session_pays_once_with_its_notifications(db: &Db) {
     assert!(store.notification(&notification.id).await.unwrap().is_some());
     assert!(!store.abandon_payment_session(&open.id, at(), vec![]).await.unwrap());
 
-    let (transaction, operation, card) = new_transaction(SHOP, "S-2", TransactionStatus::Captured, 2500, at());
-    let again = store
-        .pay_payment_session(
-            &open.id,
-            transaction,
-            operation,
-            card,
-            caisse_core::ports::Owed::notifications(vec![ipn(SHOP)]),
-        )
-        .await;
+    let again = pay(&store, &open.id, "S-2", vec![ipn(SHOP)]).await;
     assert!(matches!(again, Err(SessionPayError::NotOpen)), "{again:?}");
     assert!(store.transaction(&shop(SHOP), &reference("S-2")).await.unwrap().is_none());
     assert_eq!(store.notifications(Some(&shop(SHOP)), 10).await.unwrap().len(), 1);
