@@ -473,7 +473,8 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
         notifications: Vec<crate::notification::Notification>,
     ) -> Result<bool, StoreError>;
-    /// Open sessions past their expiry at `now`, the longest expired first, at most `limit`.
+    /// Unfinished sessions past their expiry at `now` (open, or paid by a transaction still
+    /// waiting for 3-D Secure), the longest expired first, at most `limit`.
     async fn expired_payment_sessions(
         &self,
         now: DateTime<Utc>,

@@ -600,4 +600,40 @@ on_both_backends! {
         let fields = returned(status, &refused, REFUSED_URL);
         assert_eq!(value(&fields, "vads_identifier_status"), "NOT_CREATED");
     }
+
+    async fn leaving_during_3ds_abandons_the_payment(page) {
+        // The holder cancels on the ACS page.
+        let path = page.open("100032", &[]).await;
+        let (status, result) = page.pay_choosing(&path, CHALLENGED, "cancel").await;
+        let fields = returned(status, &result, CANCEL);
+        assert_eq!(value(&fields, "vads_result"), "17");
+        assert_eq!(value(&fields, "vads_trans_status"), "ABANDONED");
+
+        // The holder never comes back from the ACS: the session's end abandons the payment.
+        let store = page.server.state.payments.store();
+        let shop = ShopId(SHOP.into());
+        let rules = store.notification_rules(&shop).await.unwrap().unwrap();
+        let rules = caisse_core::notification::NotificationRules { cancel_or_abandon: true, ..rules };
+        store.set_notification_rules(&rules).await.unwrap();
+        let path = page.open("100033", &[]).await;
+        let card = [("card_number", CHALLENGED), ("expiry_month", "12"), ("expiry_year", "2030"), ("action", "pay")];
+        let (_, to_acs) = page.post(&path, &card).await;
+        assert!(onward_form(&to_acs).is_some());
+        page.server.clock.advance(Duration::minutes(11));
+        assert_eq!(caisse_server::hosted_page::sweep_once(&page.server.state).await, 1);
+        assert_eq!(caisse_server::hosted_page::sweep_once(&page.server.state).await, 0, "once");
+        let waiting = store.transactions_by_order(&shop, "order-42").await.unwrap();
+        let left = waiting.iter().find(|tx| tx.reference == path.rsplit('/').next().unwrap()).expect("the payment");
+        assert_eq!(left.status, caisse_core::TransactionStatus::Aborted);
+        let abandon: Vec<_> = page
+            .notifications()
+            .await
+            .into_iter()
+            .filter(|ipn| ipn.rule == caisse_core::notification::NotificationRule::CancelOrAbandon)
+            .collect();
+        assert_eq!(abandon.len(), 1);
+        assert_eq!(value(&abandon[0].body, "vads_trans_id"), "100033");
+        let (_, shown) = page.get(&path).await;
+        assert!(shown.contains("data-result=\"17\""), "{shown}");
+    }
 }

@@ -15,9 +15,9 @@ use crate::operation::OperationName;
 use crate::payment_form::{FormPurpose, PaymentForm};
 use crate::payment_session::{PaymentSession, SessionPayment, SessionStatus};
 use crate::payment_token::SpendError;
-use crate::ports::{NewCard, Owed, SessionPayError, StoreError, ThreeDsClaim};
+use crate::ports::{ChangeError, NewCard, Owed, SessionPayError, StoreError, ThreeDsClaim};
 use crate::shop::{Mode, ShopId};
-use crate::three_ds::{self, MessageKind, PaResUse, ThreeDsAuthentication, ThreeDsRefusal};
+use crate::three_ds::{self, HolderChoice, MessageKind, Outcome, PaResUse, ThreeDsAuthentication, ThreeDsRefusal};
 use crate::token::{PaymentToken, TokenMethod, TokenStatus};
 use crate::transaction::{CaptureMode, Transaction, TransactionKey, TransactionKind};
 
@@ -152,8 +152,10 @@ impl Payments {
         self.store.payment_session(id).await
     }
 
-    /// Abandons an open session past its expiry with the notifications it owes (the buyer
-    /// came back too late, or the sweeper found it); the session as stored afterwards.
+    /// Abandons a session past its expiry with the notifications it owes (the buyer came back
+    /// too late, or the sweeper found it): an open one, or one whose 3-D Secure step never
+    /// came back, whose waiting transaction ends `ABORTED` (the acquirer is never asked). The
+    /// session as stored afterwards.
     pub async fn expire_session(
         &self,
         id: &str,
@@ -163,15 +165,68 @@ impl Payments {
             return Ok(None);
         };
         let now = self.clock.now();
-        if session.status != SessionStatus::Open || !session.is_expired(now) {
+        if !session.is_expired(now) {
             return Ok(Some(session));
         }
-        // Another request may finish it meanwhile: the stored state wins.
-        self.store.abandon_payment_session(id, now, notifications).await?;
+        match &session.status {
+            // Another request may finish it meanwhile: the stored state wins.
+            SessionStatus::Open => {
+                self.store.abandon_payment_session(id, now, notifications).await?;
+            }
+            SessionStatus::Paid(_) => self.abandon_authentication(&session, notifications).await?,
+            SessionStatus::Abandoned => {}
+        }
         self.store.payment_session(id).await
     }
 
-    /// Open sessions past their expiry, for the sweeper.
+    /// Whether a session is not over: open, or paid by a transaction still waiting for its
+    /// 3-D Secure authentication.
+    pub async fn session_is_unfinished(&self, session: &PaymentSession) -> Result<bool, StoreError> {
+        match &session.status {
+            SessionStatus::Open => Ok(true),
+            SessionStatus::Paid(id) => {
+                let key = TransactionKey::Id(id.clone());
+                let transaction = self.store.transaction(&session.shop_id, &key).await?;
+                Ok(transaction.is_some_and(|transaction| transaction.status == three_ds::WAITING))
+            }
+            SessionStatus::Abandoned => Ok(false),
+        }
+    }
+
+    /// Ends the waiting transaction of a session whose buyer left during 3-D Secure: the ACS
+    /// decides "cancelled" if it has not decided, then the authentication is spent with the
+    /// transaction's end and the notifications, in one store call. Already completed (the
+    /// PaRes came back meanwhile): nothing changes.
+    async fn abandon_authentication(
+        &self,
+        session: &PaymentSession,
+        notifications: Vec<Notification>,
+    ) -> Result<(), StoreError> {
+        let Some(transaction_id) = session.status.transaction_id() else {
+            return Ok(());
+        };
+        let Some(authentication) = self.store.three_ds_of_transaction(transaction_id).await? else {
+            return Ok(());
+        };
+        let now = self.clock.now();
+        if authentication.outcome.is_none() {
+            let decide = Box::new(move |current: &ThreeDsAuthentication| current.decide(HolderChoice::Cancel, now));
+            match self.store.change_three_ds(&authentication.id, decide).await {
+                Ok(_) | Err(ChangeError::Refused(_)) => {}
+                Err(ChangeError::NotFound) => return Ok(()),
+                Err(ChangeError::Store(error)) => return Err(error),
+            }
+        }
+        let spend = Box::new(move |current: &ThreeDsAuthentication| current.spend(PaResUse::Ordered, now));
+        let end = Box::new(move |tx: &Transaction| three_ds::end_unauthenticated(tx, Outcome::Cancelled, now));
+        let owed = Box::new(move |_: &Transaction| Owed::notifications(notifications));
+        match self.store.complete_three_ds(&authentication.id, spend, end, owed).await {
+            Ok(_) | Err(ChangeError::Refused(_) | ChangeError::NotFound) => Ok(()),
+            Err(ChangeError::Store(error)) => Err(error),
+        }
+    }
+
+    /// Unfinished sessions past their expiry, for the sweeper.
     pub async fn expired_sessions(&self, limit: usize) -> Result<Vec<PaymentSession>, StoreError> {
         self.store.expired_payment_sessions(self.clock.now(), limit).await
     }

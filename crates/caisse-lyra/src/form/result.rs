@@ -191,10 +191,12 @@ fn accepted(transaction: &Transaction) -> bool {
     )
 }
 
-/// `vads_result`: 00 accepted, 05 refused, 17 the buyer left.
+/// `vads_result`: 00 accepted, 05 refused, 17 the buyer left (before or during 3-D Secure).
 fn result_code(outcome: &FormOutcome) -> &'static str {
     match outcome.created() {
         Some(transaction) if accepted(transaction) => "00",
+        // Left during 3-D Secure (the ACS's cancel, or the session's end).
+        Some(transaction) if transaction.status == TransactionStatus::Aborted => "17",
         Some(_) => "05",
         None => "17",
     }

@@ -158,11 +158,20 @@ async fn page<'a>(state: &'a AppState, headers: &HeaderMap, id: &str) -> Result<
     Ok(page)
 }
 
-/// Abandons the page's session if it is open past its expiry, with the cancel/abandon IPN.
+/// Abandons the page's session if it is unfinished past its expiry (open, or waiting for a
+/// 3-D Secure step that never came back), with the cancel/abandon IPN.
 async fn settle(page: &mut Page<'_>) -> Result<(), Response> {
     let now = page.state.payments.clock().now();
-    if page.session.status != SessionStatus::Open || !page.session.is_expired(now) {
+    if !page.session.is_expired(now) {
         return Ok(());
+    }
+    match page.state.payments.session_is_unfinished(&page.session).await {
+        Ok(true) => {}
+        Ok(false) => return Ok(()),
+        Err(error) => {
+            tracing::warn!(%error, "payment session: store unavailable");
+            return Err(unavailable());
+        }
     }
     let notifications = ipn::abandonment(page, Abandonment::SessionExpired).await?;
     match page.state.payments.expire_session(&page.session.id, notifications).await {

@@ -3,7 +3,7 @@
 use super::texts::texts;
 use super::{Page, render};
 use axum::response::Html;
-use caisse_core::transaction::Transaction;
+use caisse_core::transaction::{Transaction, TransactionStatus};
 use caisse_core::{Amount, Currency};
 use caisse_lyra::embedded;
 use caisse_lyra::form::record::RestOrigin;
@@ -23,7 +23,14 @@ pub(super) async fn result_page(page: &Page<'_>, outcome: FormOutcome) -> Html<S
     let (heading, card) = match &outcome.decision {
         Decision::Transaction(transaction) => {
             let card = transaction.card.as_ref().map(|card| card.masked_pan.clone());
-            (if accepted(transaction) { t.accepted } else { t.refused }, card)
+            let heading = if accepted(transaction) {
+                t.accepted
+            } else if left(transaction) {
+                t.cancelled
+            } else {
+                t.refused
+            };
+            (heading, card)
         }
         Decision::Abandoned(Abandonment::BuyerCancelled) => (t.cancelled, None),
         Decision::Abandoned(Abandonment::SessionExpired) => (t.expired, None),
@@ -67,6 +74,11 @@ fn accepted(transaction: &Transaction) -> bool {
     transaction.authorisation.acquirer_response_code == "00"
 }
 
+/// The buyer left during 3-D Secure (the ACS's cancel, or the session's end).
+fn left(transaction: &Transaction) -> bool {
+    transaction.status == TransactionStatus::Aborted
+}
+
 /// How the browser goes back to the shop: `POST` (an auto-submitting form), `GET` (a link
 /// with the fields in its query) or `NONE` (a link without them, or no way back).
 struct WayBack {
@@ -102,6 +114,7 @@ async fn form_way_back(page: &Page<'_>, outcome: &FormOutcome, fields: Vec<(Stri
     };
     let url = match &outcome.decision {
         Decision::Transaction(transaction) if accepted(transaction) => returns.url_success.as_ref(),
+        Decision::Transaction(transaction) if left(transaction) => returns.url_cancel.as_ref(),
         Decision::Transaction(_) => returns.url_refused.as_ref(),
         Decision::Abandoned(_) => returns.url_cancel.as_ref(),
     }

@@ -63,6 +63,12 @@ pub(super) async fn paid_by(
     row.as_ref().map(decode).transpose()
 }
 
+/// Sessions paid by a transaction still waiting for its 3-D Secure authentication (the index
+/// on transactions' status finds the few waiting ones).
+const WAITING: &str = "SELECT s.id, s.shop_id, s.mode, s.payment, s.request, s.created_at, s.expires_at, s.status, \
+                       s.transaction_id FROM transactions t JOIN payment_sessions s ON s.transaction_id = t.id \
+                       WHERE t.status = 'TO_AUTHORIZE'";
+
 pub(super) async fn expired(
     store: &PostgresStore,
     now: DateTime<Utc>,
@@ -71,7 +77,10 @@ pub(super) async fn expired(
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let client = store.client().await?;
     let statement = client
-        .prepare_cached(&format!("{SELECT} WHERE status = 'OPEN' AND expires_at <= $1 ORDER BY expires_at LIMIT $2"))
+        .prepare_cached(&format!(
+            "{SELECT} WHERE status = 'OPEN' AND expires_at <= $1 UNION ALL {WAITING} AND s.expires_at <= $1 \
+             ORDER BY expires_at LIMIT $2"
+        ))
         .await
         .map_err(pg_error)?;
     let rows = client.query(&statement, &[&now, &limit]).await.map_err(pg_error)?;

@@ -72,6 +72,12 @@ pub(super) fn paid_by(
     row.map(decode).transpose()
 }
 
+/// Sessions paid by a transaction still waiting for its 3-D Secure authentication (the index
+/// on transactions' status finds the few waiting ones).
+const WAITING: &str = "SELECT s.id, s.shop_id, s.mode, s.payment, s.request, s.created_at, s.expires_at, s.status, \
+                       s.transaction_id FROM transactions t JOIN payment_sessions s ON s.transaction_id = t.id \
+                       WHERE t.status = 'TO_AUTHORIZE'";
+
 pub(super) async fn expired(
     store: &SqliteStore,
     now: DateTime<Utc>,
@@ -84,7 +90,8 @@ pub(super) async fn expired(
         .run(move |connection| {
             let rows = connection
                 .prepare_cached(&format!(
-                    "{SELECT} WHERE status = 'OPEN' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2"
+                    "{SELECT} WHERE status = 'OPEN' AND expires_at <= ?1 UNION ALL {WAITING} AND s.expires_at <= ?1 \
+                     ORDER BY expires_at LIMIT ?2"
                 ))
                 .and_then(|mut statement| {
                     statement.query_map(params![now, limit], session_row)?.collect::<Result<Vec<_>, _>>()

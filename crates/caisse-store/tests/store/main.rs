@@ -100,7 +100,7 @@ on_both_backends!(
     a_session_pays_once_with_its_notifications,
     concurrent_payments_of_one_session_one_wins,
     an_abandonment_writes_its_notifications_once,
-    expired_open_sessions_are_listed_oldest_first,
+    expired_unfinished_sessions_are_listed_oldest_first,
     a_waiting_three_ds_payment_claims_its_session_once,
     a_later_change_commits_with_its_notice,
     no_notice_without_a_session_or_with_the_rule_off,

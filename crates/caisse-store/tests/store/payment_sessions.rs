@@ -160,7 +160,7 @@ pub async fn an_abandonment_writes_its_notifications_once(db: &Db) {
     assert!(store.notification(&again.id).await.unwrap().is_none());
 }
 
-pub async fn expired_open_sessions_are_listed_oldest_first(db: &Db) {
+pub async fn expired_unfinished_sessions_are_listed_oldest_first(db: &Db) {
     let store = db.open().await;
     let older = session(SHOP);
     let newer = PaymentSession::open(
@@ -171,20 +171,28 @@ pub async fn expired_open_sessions_are_listed_oldest_first(db: &Db) {
         at() + Duration::minutes(1),
     );
     let paid = session(SHOP);
-    for session in [&newer, &older, &paid] {
+    // Paid by a transaction still waiting for 3-D Secure: unfinished too.
+    let waiting = PaymentSession::open(
+        shop(SHOP),
+        Mode::Test,
+        older.payment.clone(),
+        older.request.clone(),
+        at() + Duration::minutes(2),
+    );
+    for session in [&newer, &older, &paid, &waiting] {
         store.insert_payment_session(session).await.unwrap();
     }
-    let (transaction, operation, card) = new_transaction(SHOP, "S-EXP", TransactionStatus::Captured, 2500, at());
-    store
-        .pay_payment_session(&paid.id, transaction, operation, card, caisse_core::ports::Owed::notifications(vec![]))
-        .await
-        .unwrap();
+    pay(&store, &paid.id, "S-EXP", vec![]).await.unwrap();
+    let (transaction, operation, card) = new_transaction(SHOP, "S-WAIT", three_ds::WAITING, 2500, at());
+    let authentication = ThreeDsAuthentication::new(&transaction, Enrolment::Challenge, at());
+    let claim = ThreeDsClaim::PaymentSession(waiting.id.clone());
+    store.insert_three_ds(transaction, operation, card, authentication, claim).await.unwrap();
     let ids = |sessions: Vec<PaymentSession>| sessions.into_iter().map(|session| session.id).collect::<Vec<_>>();
     assert!(store.expired_payment_sessions(at() + Duration::minutes(9), 10).await.unwrap().is_empty());
     let first = store.expired_payment_sessions(at() + Duration::minutes(10), 10).await.unwrap();
     assert_eq!(ids(first), vec![older.id.clone()]);
-    let both = store.expired_payment_sessions(at() + Duration::minutes(20), 10).await.unwrap();
-    assert_eq!(ids(both), [older.id.clone(), newer.id.clone()]);
+    let all = store.expired_payment_sessions(at() + Duration::minutes(20), 10).await.unwrap();
+    assert_eq!(ids(all), [older.id.clone(), newer.id.clone(), waiting.id.clone()]);
     assert_eq!(ids(store.expired_payment_sessions(at() + Duration::minutes(20), 1).await.unwrap()), [older.id]);
 }
 
