@@ -7,7 +7,7 @@ use super::writer::notifications::NotificationRow as NewRow;
 use super::{SqliteStore, sql_error};
 use crate::notification_rows::{self, COLUMNS, NotificationRow};
 use crate::rows;
-use caisse_core::notification::{Notification, NotificationRules, NotificationStatus};
+use caisse_core::notification::{Notification, NotificationRules};
 use caisse_core::operation::Operation;
 use caisse_core::ports::{InsertError, NewCard, StoreError};
 use caisse_core::shop::ShopId;
@@ -90,20 +90,18 @@ pub(super) async fn claim_due(
     let until = rows::timestamp_text(now + lease);
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     // A read first: the notifier polls every second, and an idle poll should cost the writer
-    // (and the disk) nothing.
+    // (and the disk) nothing. `'PENDING'` is written out, not bound: the partial index of due
+    // notifications serves only a query that names its condition.
     let probe = now_text.clone();
     let any_due = store
         .readers
         .run(move |connection| {
             connection
                 .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM notifications WHERE status = ?2 AND next_attempt_at <= ?1 \
+                    "SELECT EXISTS (SELECT 1 FROM notifications WHERE status = 'PENDING' AND next_attempt_at <= ?1 \
                      AND (lease_until IS NULL OR lease_until <= ?1))",
                 )
-                .and_then(|mut statement| {
-                    statement
-                        .query_row(params![probe, NotificationStatus::Pending.as_str()], |row| row.get::<_, bool>(0))
-                })
+                .and_then(|mut statement| statement.query_row(params![probe], |row| row.get::<_, bool>(0)))
                 .map_err(sql_error)
         })
         .await?;
@@ -115,13 +113,11 @@ pub(super) async fn claim_due(
         .write(move |connection| {
             let sql = format!(
                 "UPDATE notifications SET lease_until = ?2 WHERE id IN (SELECT id FROM notifications \
-                 WHERE status = ?4 AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1) \
+                 WHERE status = 'PENDING' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1) \
                  ORDER BY next_attempt_at, id LIMIT ?3) RETURNING {COLUMNS}"
             );
             let mut statement = connection.prepare_cached(&sql).map_err(sql_error)?;
-            let mut rows = statement
-                .query(params![now_text, until, limit, NotificationStatus::Pending.as_str()])
-                .map_err(sql_error)?;
+            let mut rows = statement.query(params![now_text, until, limit]).map_err(sql_error)?;
             let mut claimed = Vec::new();
             while let Some(row) = rows.next().map_err(sql_error)? {
                 claimed.push(from_row(row)?);

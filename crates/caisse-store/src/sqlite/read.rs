@@ -139,6 +139,7 @@ impl Readers {
         let connection = Connection::open_with_flags(&self.path, flags).map_err(sql_error)?;
         connection.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        super::stable_plans(&connection)?;
         Ok(connection)
     }
 }
