@@ -8,6 +8,7 @@
 mod card;
 mod cpay;
 mod embedded;
+mod expiry;
 mod ipn;
 mod register;
 mod result;
@@ -31,6 +32,7 @@ use caisse_lyra::form::cpay::is_cpay;
 use caisse_lyra::form::record::{RestOrigin, SessionRecord};
 use caisse_lyra::form::{Abandonment, FormOutcome, PageAction, PaymentRequest, ThreeDsResult, ValidationMode};
 use card::CardForm;
+pub use expiry::{sweep_expired_sessions, sweep_once};
 use minijinja::{Value, context};
 use result::result_page;
 use texts::{ENGLISH, texts};
@@ -154,74 +156,8 @@ async fn page<'a>(state: &'a AppState, headers: &HeaderMap, id: &str) -> Result<
     };
     let base = public_base_url(state.public_url.as_deref(), headers);
     let mut page = Page { state, session, request, rest, base };
-    settle(&mut page).await?;
+    expiry::settle(&mut page).await?;
     Ok(page)
-}
-
-/// Abandons the page's session if it is unfinished past its expiry (open, or waiting for a
-/// 3-D Secure step that never came back), with the cancel/abandon IPN.
-async fn settle(page: &mut Page<'_>) -> Result<(), Response> {
-    let now = page.state.payments.clock().now();
-    if !page.session.is_expired(now) {
-        return Ok(());
-    }
-    match page.state.payments.session_is_unfinished(&page.session).await {
-        Ok(true) => {}
-        Ok(false) => return Ok(()),
-        Err(error) => {
-            tracing::warn!(%error, "payment session: store unavailable");
-            return Err(unavailable());
-        }
-    }
-    let notifications = ipn::abandonment(page, Abandonment::SessionExpired).await?;
-    match page.state.payments.expire_session(&page.session.id, notifications).await {
-        Ok(Some(session)) => {
-            page.session = session;
-            Ok(())
-        }
-        Ok(None) => Err(unknown()),
-        Err(error) => {
-            tracing::warn!(%error, "payment session: store unavailable");
-            Err(unavailable())
-        }
-    }
-}
-
-/// How many expired sessions one sweep abandons at most.
-const SWEEP_BATCH: usize = 100;
-/// How often the sweeper looks for expired sessions.
-const SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Abandons the sessions nobody came back to, so that their cancel/abandon IPN goes out at the
-/// end of the 10 minutes, as on the platform. Runs forever; several caisse processes may run
-/// it at once (a session is abandoned once).
-pub async fn sweep_expired_sessions(state: AppState) {
-    loop {
-        sweep_once(&state).await;
-        tokio::time::sleep(SWEEP_INTERVAL).await;
-    }
-}
-
-/// One sweep: abandons up to [`SWEEP_BATCH`] expired sessions; answers how many it saw.
-pub async fn sweep_once(state: &AppState) -> usize {
-    let sessions = match state.payments.expired_sessions(SWEEP_BATCH).await {
-        Ok(sessions) => sessions,
-        Err(error) => {
-            tracing::warn!(%error, "expired payment sessions: store unavailable");
-            return 0;
-        }
-    };
-    let seen = sessions.len();
-    for session in sessions {
-        let Some((request, rest)) = request_of(&session) else {
-            corrupt(&session);
-            continue;
-        };
-        // No browser: the base URL is not needed for a notification.
-        let mut page = Page { state, session, request, rest, base: String::new() };
-        let _ = settle(&mut page).await;
-    }
-    seen
 }
 
 async fn show(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
@@ -331,7 +267,7 @@ async fn session_failure(page: &Page<'_>, error: SessionError) -> Response {
                 base: page.base.clone(),
                 ..*page
             };
-            match settle(&mut page).await {
+            match expiry::settle(&mut page).await {
                 Ok(()) => state_page(&page, None).await,
                 Err(response) => response,
             }
