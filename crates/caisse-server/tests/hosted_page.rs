@@ -599,6 +599,14 @@ on_both_backends! {
         let (status, refused) = page.pay(&path, REFUSED).await;
         let fields = returned(status, &refused, REFUSED_URL);
         assert_eq!(value(&fields, "vads_identifier_status"), "NOT_CREATED");
+
+        // An amount on a REGISTER form charges nothing: the card is only checked.
+        let with_amount = [("vads_page_action", "REGISTER"), ("vads_amount", "1000")];
+        let path = page.open("100034", &with_amount).await;
+        let (status, result) = page.pay(&path, NOT_ENROLLED).await;
+        let fields = returned(status, &result, "https://shop.example/success");
+        assert_eq!(value(&fields, "vads_operation_type"), "VERIFICATION");
+        assert_eq!(value(&fields, "vads_effective_amount"), "0");
     }
 
     async fn leaving_during_3ds_abandons_the_payment(page) {

@@ -27,7 +27,7 @@ use caisse_core::payment_session::{PaymentSession, SessionPayment, SessionStatus
 use caisse_core::payments::{PaymentError, SessionCard, SessionError, SessionStep};
 use caisse_core::three_ds::{Enrolment, Outcome};
 use caisse_core::transaction::{CaptureMode, OrderDetails, TransactionKey};
-use caisse_core::{Currency, three_ds as core_three_ds};
+use caisse_core::{Amount, Currency, three_ds as core_three_ds};
 use caisse_lyra::form::cpay::is_cpay;
 use caisse_lyra::form::record::{RestOrigin, SessionRecord};
 use caisse_lyra::form::{Abandonment, FormOutcome, PageAction, PaymentRequest, ThreeDsResult, ValidationMode};
@@ -120,7 +120,9 @@ fn session_payment(request: &PaymentRequest, currency: Currency) -> SessionPayme
         _ => CaptureMode::AuthorCapture,
     };
     let order = OrderDetails { order_id: request.order.order_id.clone(), ..OrderDetails::default() };
-    SessionPayment { amount: request.amount, currency, capture_mode, capture_day, order }
+    // REGISTER checks the card: a verification, whatever amount the form may carry.
+    let amount = if request.page_action == PageAction::Register { Amount::ZERO } else { request.amount };
+    SessionPayment { amount, currency, capture_mode, capture_day, order }
 }
 
 /// A session's page: where the buyer is, and the URLs built on caisse's public base URL.
