@@ -182,6 +182,11 @@ impl Vault {
         hex::encode(mac.finalize().into_bytes())
     }
 
+    /// A new vault entry's PAN, sealed under its card id.
+    pub(crate) fn seal_card(&self, card: &caisse_core::ports::NewCard) -> Result<SealedPan, StoreError> {
+        self.seal(&card.summary.card_id, &card.pan)
+    }
+
     pub(crate) fn seal(&self, card_id: &str, pan: &Pan) -> Result<SealedPan, StoreError> {
         let nonce: [u8; NONCE_LEN] = rand::random();
         let payload = Payload { msg: pan.digits().as_bytes(), aad: card_id.as_bytes() };

@@ -187,10 +187,7 @@ impl Store for PostgresStore {
     ) -> Result<Transaction, InsertError> {
         let details = rows::details_json(&transaction)?;
         let (mut transaction, operation) = rows::checked_new(transaction, operation)?;
-        let sealed = match &card {
-            Some(card) => Some(self.vault.seal(&card.summary.card_id, &card.pan)?),
-            None => None,
-        };
+        let sealed = card.as_ref().map(|card| self.vault.seal_card(card)).transpose()?;
         let client = self.client().await?;
         let card = card.as_ref().zip(sealed.as_ref());
         let s10 = sql::insert_transaction(&client, &transaction, &operation, &details, card).await?;
@@ -289,10 +286,7 @@ impl Store for PostgresStore {
         if let Some((transaction, _)) = &verification {
             rows::check_same_shop("a token's verification", &token.shop_id, &transaction.shop_id)?;
         }
-        let sealed = match &card {
-            Some(card) => Some(self.vault.seal(&card.summary.card_id, &card.pan)?),
-            None => None,
-        };
+        let sealed = card.as_ref().map(|card| self.vault.seal_card(card)).transpose()?;
         let mut client = self.client().await?;
         let writing = client.transaction().await.map_err(pg_error)?;
         // The token first: a clash on its id is the duplicate the caller is told about.

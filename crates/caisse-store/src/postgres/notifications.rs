@@ -33,10 +33,7 @@ pub(super) async fn insert_with_transaction(
 ) -> Result<Transaction, InsertError> {
     let details = rows::details_json(&transaction)?;
     let (mut transaction, operation) = rows::checked_new(transaction, operation)?;
-    let sealed = match &card {
-        Some(card) => Some(store.vault.seal(&card.summary.card_id, &card.pan)?),
-        None => None,
-    };
+    let sealed = card.as_ref().map(|card| store.vault.seal_card(card)).transpose()?;
     let mut client = store.client().await?;
     let writing = client.transaction().await.map_err(pg_error)?;
     let card = card.as_ref().zip(sealed.as_ref());

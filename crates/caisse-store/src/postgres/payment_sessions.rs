@@ -139,10 +139,7 @@ pub(super) async fn pay(
     let insert = |error: StoreError| SessionPayError::Insert(InsertError::Store(error));
     let details = rows::details_json(&transaction).map_err(insert)?;
     let (mut transaction, operation) = rows::checked_new(transaction, operation).map_err(insert)?;
-    let sealed = match &card {
-        Some(card) => Some(store.vault.seal(&card.summary.card_id, &card.pan).map_err(insert)?),
-        None => None,
-    };
+    let sealed = card.as_ref().map(|card| store.vault.seal_card(card)).transpose().map_err(insert)?;
     let mut client = store.client().await.map_err(insert)?;
     let writing = client.transaction().await.map_err(|error| insert(pg_error(error)))?;
     let status: Option<String> = writing

@@ -22,10 +22,7 @@ pub(super) async fn insert(
 ) -> Result<Transaction, SpendError> {
     let authentication = three_ds_rows::as_stored(authentication);
     let authentication_details = three_ds_rows::details_json(&authentication)?;
-    let sealed = match &card {
-        Some(card) => Some(store.vault.seal(&card.summary.card_id, &card.pan)?),
-        None => None,
-    };
+    let sealed = card.as_ref().map(|card| store.vault.seal_card(card)).transpose()?;
     let mut client = store.client().await?;
     let writing = client.transaction().await.map_err(pg_error)?;
     // Dropping `writing` on an early return rolls back.

@@ -99,6 +99,18 @@ pub(crate) fn sql_error(error: rusqlite::Error) -> StoreError {
     }
 }
 
+impl SqliteStore {
+    /// A new vault entry's card, encrypted here on the caller's thread to keep the writer lean.
+    fn seal(&self, card: NewCard) -> Result<SealedCard, StoreError> {
+        let sealed = self.vault.seal_card(&card)?;
+        Ok(SealedCard { card_id: card.summary.card_id, sealed })
+    }
+
+    fn seal_any(&self, card: Option<NewCard>) -> Result<Option<SealedCard>, StoreError> {
+        card.map(|card| self.seal(card)).transpose()
+    }
+}
+
 fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
@@ -252,13 +264,7 @@ impl Store for SqliteStore {
     ) -> Result<Transaction, InsertError> {
         // Serialised and encrypted here, on the callers' threads, to keep the writer lean.
         let details = rows::details_json(&transaction)?;
-        let card = match card {
-            Some(card) => {
-                let sealed = self.vault.seal(&card.summary.card_id, &card.pan)?;
-                Some(SealedCard { card_id: card.summary.card_id, sealed })
-            }
-            None => None,
-        };
+        let card = self.seal_any(card)?;
         self.writer.submit(|reply| Job::Insert { transaction, operation, card, details, reply }).await
     }
 
@@ -353,13 +359,7 @@ impl Store for SqliteStore {
             }
             None => None,
         };
-        let card = match card {
-            Some(card) => {
-                let sealed = self.vault.seal(&card.summary.card_id, &card.pan)?;
-                Some(SealedCard { card_id: card.summary.card_id, sealed })
-            }
-            None => None,
-        };
+        let card = self.seal_any(card)?;
         self.writer
             .submit(|reply| Job::InsertToken(Box::new(NewToken { token, details, verification, card, reply })))
             .await
@@ -410,8 +410,7 @@ impl Store for SqliteStore {
     ) -> Result<PaymentToken, ChangeError<TokenRefusal>> {
         let (transaction, operation) = verification;
         let details = rows::details_json(&transaction)?;
-        let sealed = self.vault.seal(&card.summary.card_id, &card.pan)?;
-        let card = SealedCard { card_id: card.summary.card_id, sealed };
+        let card = self.seal(card)?;
         let (shop, token_id) = (shop.clone(), token_id.to_owned());
         let verification = (transaction, operation, details);
         self.writer

@@ -2,7 +2,6 @@
 //! claims never see the same due row (and several processes on one file queue on SQLite's
 //! write lock); reads run on the pool.
 
-use super::writer::SealedCard;
 use super::writer::notifications::NotificationRow as NewRow;
 use super::{SqliteStore, sql_error};
 use crate::notification_rows::{self, COLUMNS, NotificationRow};
@@ -29,22 +28,9 @@ pub(super) async fn insert_with_transaction(
     notifications: Vec<Notification>,
 ) -> Result<Transaction, InsertError> {
     let details = rows::details_json(&transaction)?;
-    let card = match card {
-        Some(card) => {
-            let sealed = store.vault.seal(&card.summary.card_id, &card.pan)?;
-            Some(SealedCard { card_id: card.summary.card_id, sealed })
-        }
-        None => None,
-    };
-    let notifications = notifications
-        .iter()
-        .map(|notification| {
-            let notification = notification_rows::as_stored(notification);
-            let body = notification_rows::body_json(&notification.body)?;
-            Ok(NewRow { notification, body })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    store.writer.insert_with_notifications(transaction, operation, card, details, notifications).await
+    let card = store.seal_any(card)?;
+    let notifications = NewRow::all(&notifications)?;
+    store.writer.insert_with_notifications(transaction, operation, card, details, notifications, None).await
 }
 
 /// Writes a new outbox row in the caller's database transaction.

@@ -1,11 +1,10 @@
 //! Hosted payment page sessions on SQLite. Every change is a job of the one writer; a payment
 //! checks and marks its session in the savepoint that inserts it, so a session pays once.
 
-use super::writer::SealedCard;
 use super::writer::notifications::{NotificationRow as NewRow, PayingSession};
 use super::{SqliteStore, sql_error};
 use crate::payment_session_rows::{NOT_OPEN, SessionRow, payment_json};
-use crate::{notification_rows, rows};
+use crate::rows;
 use caisse_core::notification::Notification;
 use caisse_core::operation::Operation;
 use caisse_core::payment_session::PaymentSession;
@@ -142,14 +141,7 @@ pub(super) async fn abandon(
     notifications: Vec<Notification>,
 ) -> Result<bool, StoreError> {
     let id = id.to_owned();
-    let notifications = notifications
-        .iter()
-        .map(|notification| {
-            let notification = notification_rows::as_stored(notification);
-            let body = notification_rows::body_json(&notification.body)?;
-            Ok((notification, body))
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
+    let notifications = NewRow::all(&notifications)?;
     store
         .writer
         .write(move |connection| {
@@ -164,8 +156,8 @@ pub(super) async fn abandon(
                 return Ok(false);
             }
             // In the write's savepoint: the session and its notifications, or neither.
-            for (notification, body) in &notifications {
-                super::notifications::insert_row(connection, notification, body)?;
+            for row in &notifications {
+                row.insert(connection)?;
             }
             Ok(true)
         })
@@ -191,24 +183,11 @@ pub(super) async fn pay(
         None => None,
     };
     let finished_at = rows::timestamp_text(transaction.created_at);
-    let card = match card {
-        Some(card) => {
-            let sealed = store.vault.seal(&card.summary.card_id, &card.pan).map_err(InsertError::from)?;
-            Some(SealedCard { card_id: card.summary.card_id, sealed })
-        }
-        None => None,
-    };
-    let notifications = notifications
-        .iter()
-        .map(|notification| {
-            let notification = notification_rows::as_stored(notification);
-            let body = notification_rows::body_json(&notification.body)?;
-            Ok(NewRow { notification, body })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()
-        .map_err(InsertError::from)?;
+    let card = store.seal_any(card).map_err(InsertError::from)?;
+    let notifications = NewRow::all(&notifications).map_err(InsertError::from)?;
     let session = PayingSession { id: session_id.to_owned(), finished_at, token };
-    let paying = store.writer.insert_paying_session(transaction, operation, card, details, notifications, session);
+    let paying =
+        store.writer.insert_with_notifications(transaction, operation, card, details, notifications, Some(session));
     match paying.await {
         Err(InsertError::Store(StoreError::Corrupt(message))) if message == NOT_OPEN => Err(SessionPayError::NotOpen),
         other => other.map_err(SessionPayError::Insert),

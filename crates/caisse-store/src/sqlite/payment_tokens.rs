@@ -18,8 +18,7 @@ pub(super) async fn insert(store: &SqliteStore, token: &CardPaymentToken, card: 
     // Encrypted and serialised here, on the caller's thread, to keep the writer lean.
     let token = payment_token_rows::as_stored(token);
     let details = payment_token_rows::details_json(&token.card)?;
-    let sealed = store.vault.seal(&card.summary.card_id, &card.pan)?;
-    let card = SealedCard { card_id: card.summary.card_id, sealed };
+    let card = store.seal(card)?;
     store.writer.write(move |connection| insert_in(connection, &token, &details, &card)).await
 }
 
@@ -124,7 +123,6 @@ pub(super) async fn spend(
     card: NewCard,
 ) -> Result<Transaction, SpendError> {
     let details = rows::details_json(&transaction)?;
-    let sealed = store.vault.seal(&card.summary.card_id, &card.pan)?;
-    let card = SealedCard { card_id: card.summary.card_id, sealed };
+    let card = store.seal(card)?;
     store.writer.spend_payment_token(token_id.to_owned(), transaction, operation, card, details).await
 }

@@ -1,7 +1,6 @@
 //! 3-D Secure authentications on SQLite: writes go through the writer (one savepoint each,
 //! serialised with every other write); reads run on the pool.
 
-use super::writer::SealedCard;
 use super::writer::three_ds::NewThreeDs;
 use super::{SqliteStore, sql_error};
 use crate::{rows, three_ds_rows};
@@ -22,13 +21,7 @@ pub(super) async fn insert(
 ) -> Result<Transaction, SpendError> {
     // Serialised and encrypted here, on the caller's thread, to keep the writer lean.
     let details = rows::details_json(&transaction)?;
-    let card = match card {
-        Some(card) => {
-            let sealed = store.vault.seal(&card.summary.card_id, &card.pan)?;
-            Some(SealedCard { card_id: card.summary.card_id, sealed })
-        }
-        None => None,
-    };
+    let card = store.seal_any(card)?;
     let authentication = three_ds_rows::as_stored(authentication);
     let authentication_details = three_ds_rows::details_json(&authentication)?;
     let new = NewThreeDs { transaction, operation, details, card, authentication, authentication_details, claim };

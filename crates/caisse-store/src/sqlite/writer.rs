@@ -914,10 +914,8 @@ pub(in crate::sqlite) fn write_owed(
         let token = rows::as_stored_token(token);
         insert_token_row(connection, &token, &rows::token_details_json(&token)?)?;
     }
-    for notification in &owed.notifications {
-        let notification = crate::notification_rows::as_stored(notification);
-        let body = crate::notification_rows::body_json(&notification.body)?;
-        crate::sqlite::notifications::insert_row(connection, &notification, &body)?;
+    for row in notifications::NotificationRow::all(&owed.notifications)? {
+        row.insert(connection)?;
     }
     Ok(())
 }

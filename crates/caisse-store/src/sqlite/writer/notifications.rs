@@ -16,6 +16,24 @@ pub(in crate::sqlite) struct NotificationRow {
     pub(in crate::sqlite) body: String,
 }
 
+impl NotificationRow {
+    /// The rows of `notifications`, as stored, their bodies serialised.
+    pub(in crate::sqlite) fn all(notifications: &[Notification]) -> Result<Vec<NotificationRow>, StoreError> {
+        notifications
+            .iter()
+            .map(|notification| {
+                let notification = crate::notification_rows::as_stored(notification);
+                let body = crate::notification_rows::body_json(&notification.body)?;
+                Ok(NotificationRow { notification, body })
+            })
+            .collect()
+    }
+
+    pub(in crate::sqlite) fn insert(&self, connection: &Connection) -> Result<(), StoreError> {
+        crate::sqlite::notifications::insert_row(connection, &self.notification, &self.body)
+    }
+}
+
 /// The hosted page session a payment finishes.
 pub(in crate::sqlite) struct PayingSession {
     pub(in crate::sqlite) id: String,
@@ -56,7 +74,7 @@ impl InsertJob {
                 super::insert_token_row(connection, token, token_details)?;
             }
             for row in &notifications {
-                crate::sqlite::notifications::insert_row(connection, &row.notification, &row.body)?;
+                row.insert(connection)?;
             }
             if let Some(session) = &session {
                 let (id, finished_at) = (&session.id, &session.finished_at);
@@ -87,6 +105,8 @@ impl AnyDone for Inserted {
 }
 
 impl Writer {
+    /// A payment and its notifications; with `session`, finishing that open session and
+    /// registering its token, all in one savepoint.
     pub(in crate::sqlite) async fn insert_with_notifications(
         &self,
         transaction: Transaction,
@@ -94,6 +114,7 @@ impl Writer {
         card: Option<SealedCard>,
         details: String,
         notifications: Vec<NotificationRow>,
+        session: Option<PayingSession>,
     ) -> Result<Transaction, InsertError> {
         self.submit(|reply| {
             Job::InsertWithNotifications(InsertJob {
@@ -102,32 +123,7 @@ impl Writer {
                 card,
                 details,
                 notifications,
-                session: None,
-                reply,
-            })
-        })
-        .await
-    }
-
-    /// As `insert_with_notifications`, finishing the open session `session` and registering
-    /// its token in the same savepoint.
-    pub(in crate::sqlite) async fn insert_paying_session(
-        &self,
-        transaction: Transaction,
-        operation: Operation,
-        card: Option<SealedCard>,
-        details: String,
-        notifications: Vec<NotificationRow>,
-        session: PayingSession,
-    ) -> Result<Transaction, InsertError> {
-        self.submit(|reply| {
-            Job::InsertWithNotifications(InsertJob {
-                transaction,
-                operation,
-                card,
-                details,
-                notifications,
-                session: Some(session),
+                session,
                 reply,
             })
         })
