@@ -1,11 +1,10 @@
-//! Form API payment forms as a shop's site builds them (PROTOCOLS.md §3): signed here, apart
-//! from caisse, with the preloaded shop's TEST key. The card form is what the buyer's browser
-//! then posts on the hosted page.
+//! Form API payment forms as a shop's site builds them (PROTOCOLS.md §3), signed with the
+//! preloaded shop's TEST key. The card form is what the buyer's browser then posts on the
+//! hosted page.
 
-use base64::Engine;
 use bytes::Bytes;
+use caisse_lyra::form::{SignatureAlgorithm, sign};
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
 use std::ops::Range;
 
 /// PROTOCOLS.md §3's example shop and its TEST key (migration 0009 preloads both).
@@ -57,15 +56,9 @@ pub fn signed_forms(indexes: Range<usize>, now: DateTime<Utc>) -> Vec<Bytes> {
         .collect()
 }
 
-/// The urlencoded body of `fields` (sorted by name) and their signature: HMAC-SHA-256 of the
-/// values joined by `+`, then `+` and the key, in base64.
+/// The urlencoded body of `fields` and their signature (HMAC-SHA-256, the shop's TEST key).
 fn signed(fields: &[(&str, &str)]) -> Bytes {
-    debug_assert!(fields.is_sorted_by_key(|(name, _)| *name), "fields sorted by name");
-    let mut string: String = fields.iter().map(|(_, value)| format!("{value}+")).collect();
-    string.push_str(TEST_KEY);
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(TEST_KEY.as_bytes()).expect("HMAC takes any key length");
-    mac.update(string.as_bytes());
-    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let signature = sign(SignatureAlgorithm::HmacSha256, TEST_KEY, fields.iter().copied());
     let mut body = form_urlencoded::Serializer::new(String::new());
     body.extend_pairs(fields.iter().copied());
     body.append_pair("signature", &signature);

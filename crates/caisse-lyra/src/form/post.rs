@@ -142,24 +142,10 @@ mod tests {
     use super::super::signature::sign;
     use super::*;
 
-    const KEY: &str = "1122334455667788";
+    use crate::form::test_support::{KEY, PROTOCOLS_VECTOR};
 
     fn base() -> Vec<(String, String)> {
-        [
-            ("vads_action_mode", "INTERACTIVE"),
-            ("vads_amount", "1524"),
-            ("vads_ctx_mode", "TEST"),
-            ("vads_currency", "978"),
-            ("vads_page_action", "PAYMENT"),
-            ("vads_payment_config", "SINGLE"),
-            ("vads_site_id", "12345678"),
-            ("vads_trans_date", "20090501193530"),
-            ("vads_trans_id", "654321"),
-            ("vads_version", "V2"),
-        ]
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect()
+        PROTOCOLS_VECTOR.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
     }
 
     fn signed(mut pairs: Vec<(String, String)>, algorithm: SignatureAlgorithm) -> Vec<(String, String)> {

@@ -112,20 +112,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// PROTOCOLS §3 vector.
-    const VECTOR: [(&str, &str); 10] = [
-        ("vads_action_mode", "INTERACTIVE"),
-        ("vads_amount", "1524"),
-        ("vads_ctx_mode", "TEST"),
-        ("vads_currency", "978"),
-        ("vads_page_action", "PAYMENT"),
-        ("vads_payment_config", "SINGLE"),
-        ("vads_site_id", "12345678"),
-        ("vads_trans_date", "20090501193530"),
-        ("vads_trans_id", "654321"),
-        ("vads_version", "V2"),
-    ];
-    const KEY: &str = "1122334455667788";
+    use crate::form::test_support::{KEY, PROTOCOLS_VECTOR as VECTOR};
 
     #[test]
     fn protocols_vector_string() {

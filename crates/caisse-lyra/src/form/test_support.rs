@@ -9,6 +9,20 @@ use chrono::{DateTime, TimeZone, Utc};
 /// The shop's TEST key.
 pub(crate) const KEY: &str = "1122334455667788";
 
+/// PROTOCOLS.md §3's signature vector: these fields, signed with `KEY`.
+pub(crate) const PROTOCOLS_VECTOR: [(&str, &str); 10] = [
+    ("vads_action_mode", "INTERACTIVE"),
+    ("vads_amount", "1524"),
+    ("vads_ctx_mode", "TEST"),
+    ("vads_currency", "978"),
+    ("vads_page_action", "PAYMENT"),
+    ("vads_payment_config", "SINGLE"),
+    ("vads_site_id", "12345678"),
+    ("vads_trans_date", "20090501193530"),
+    ("vads_trans_id", "654321"),
+    ("vads_version", "V2"),
+];
+
 /// The base fields, then `extra`, then their HMAC-SHA-256 signature under `KEY`.
 pub(crate) fn signed_pairs(extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = [
