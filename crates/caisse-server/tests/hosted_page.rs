@@ -9,9 +9,9 @@ use caisse_core::ShopId;
 use caisse_core::clock::Clock;
 use chrono::Duration;
 use common::form::{Algo, assert_signed, base_form, signed, trans_date};
+use common::ipn::IpnEndpoint;
 use common::page::{follow, onward_form, return_form, return_link};
 use common::{Backend, TestServer};
-use std::sync::{Arc, Mutex};
 
 const SHOP: &str = "12345678";
 const KEY: &str = "1122334455667788";
@@ -49,37 +49,18 @@ struct Page {
     server: TestServer,
     /// Never follows redirects: the 303 is checked.
     client: reqwest::Client,
-    /// The shop's IPN endpoint (`vads_url_check`): the bodies it received.
+    /// The shop's IPN endpoint (`vads_url_check`).
+    shop: IpnEndpoint,
     ipn_url: String,
-    received: Arc<Mutex<Vec<String>>>,
-}
-
-/// A local shop endpoint that keeps the IPN bodies it receives and answers 200.
-async fn shop_endpoint() -> (String, Arc<Mutex<Vec<String>>>) {
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let kept = Arc::clone(&received);
-    let app = axum::Router::new().route(
-        "/ipn",
-        axum::routing::post(move |body: String| {
-            let kept = Arc::clone(&kept);
-            async move {
-                kept.lock().unwrap().push(body);
-                "OK"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{address}/ipn"), received)
 }
 
 impl Page {
     async fn start(backend: Backend) -> Page {
         let server = TestServer::start(backend).await;
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let (ipn_url, received) = shop_endpoint().await;
-        Page { server, client, ipn_url, received }
+        let shop = IpnEndpoint::start().await;
+        let ipn_url = shop.url("ipn");
+        Page { server, client, shop, ipn_url }
     }
 
     fn form(&self, trans_id: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -197,16 +178,7 @@ on_both_backends! {
         assert_eq!(value(&ipns[0].body, "vads_trans_uuid"), value(&fields, "vads_trans_uuid"));
 
         // The notifier running with caisse delivers it, form-encoded.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        let delivered = loop {
-            if let Some(body) = page.received.lock().unwrap().first().cloned() {
-                break body;
-            }
-            assert!(std::time::Instant::now() < deadline, "the IPN was not delivered");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        };
-        let delivered: Vec<(String, String)> =
-            form_urlencoded::parse(delivered.as_bytes()).map(|(n, v)| (n.into_owned(), v.into_owned())).collect();
+        let (_, delivered) = page.shop.wait_for(|_| true).await;
         assert_signed(&delivered, KEY);
         assert_eq!(delivered, ipns[0].body);
 

@@ -11,11 +11,9 @@ use caisse_core::clock::Clock;
 use caisse_core::notification::{NotificationRule, NotificationRules};
 use caisse_core::shop::LyraCredentials;
 use common::form::{Algo, assert_signed, base_form, signed, trans_date};
+use common::ipn::{Fields, IpnEndpoint};
 use common::{Backend, TestServer};
 use serde_json::{Value, json};
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 const SHOP: &str = "12345678";
 const KEY: &str = "1122334455667788";
@@ -23,60 +21,9 @@ const REST_PASSWORD: &str = "testpassword_FORMSHOP12345678";
 /// Accepted, not enrolled in 3-D Secure: the page pays it at once.
 const CARD: &str = "4970100000000001";
 
-type Fields = Vec<(String, String)>;
-
-/// The shop's server: keeps each IPN's path and fields, answers 200.
-#[derive(Clone)]
-struct ShopServer {
-    address: SocketAddr,
-    received: Arc<Mutex<Vec<(String, Fields)>>>,
-}
-
-impl ShopServer {
-    async fn start() -> ShopServer {
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let kept = Arc::clone(&received);
-        let app = axum::Router::new().route(
-            "/{path}",
-            axum::routing::post(move |axum::extract::Path(path): axum::extract::Path<String>, body: String| {
-                let kept = Arc::clone(&kept);
-                async move {
-                    let fields = form_urlencoded::parse(body.as_bytes())
-                        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-                        .collect();
-                    kept.lock().unwrap().push((path, fields));
-                    "OK"
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        ShopServer { address, received }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}/{path}", self.address)
-    }
-
-    /// Waits for the IPN whose `vads_url_check_src` is `src`; returns its path and fields.
-    async fn ipn(&self, src: &str) -> (String, Fields) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let found = self
-                .received
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|(_, fields)| value(fields, "vads_url_check_src") == src)
-                .cloned();
-            if let Some(found) = found {
-                return found;
-            }
-            assert!(Instant::now() < deadline, "no {src} IPN came: {:?}", self.received.lock().unwrap());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
+/// The IPN whose `vads_url_check_src` is `src`: its path and fields.
+async fn ipn_from(shop: &IpnEndpoint, src: &str) -> (String, Fields) {
+    shop.wait_for(|fields| value(fields, "vads_url_check_src") == src).await
 }
 
 fn value<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
@@ -85,7 +32,7 @@ fn value<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 
 struct Later {
     server: TestServer,
-    shop: ShopServer,
+    shop: IpnEndpoint,
     /// Never follows redirects: the form's 303 is checked.
     client: reqwest::Client,
 }
@@ -93,7 +40,7 @@ struct Later {
 impl Later {
     async fn start(backend: Backend) -> Later {
         let server = TestServer::start(backend).await;
-        let shop = ShopServer::start().await;
+        let shop = IpnEndpoint::start().await;
         let store = server.state.payments.store();
         let credentials = LyraCredentials {
             shop_id: ShopId(SHOP.into()),
@@ -133,7 +80,7 @@ impl Later {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(card).finish();
         let response = self.post(&session, body).await;
         assert_eq!(response.status().as_u16(), 200);
-        let (_, paid) = self.shop.ipn("PAY").await;
+        let (_, paid) = ipn_from(&self.shop, "PAY").await;
         assert_eq!(value(&paid, "vads_trans_id"), trans_id);
         paid
     }
@@ -170,7 +117,7 @@ on_both_backends! {
 
         let cancelled = later.rest("Transaction/CancelOrRefund", json!({"uuid": uuid})).await;
         assert_eq!(cancelled["detailedStatus"], "CANCELLED", "{cancelled}");
-        let (path, ipn) = later.shop.ipn("MERCH_BO").await;
+        let (path, ipn) = ipn_from(&later.shop, "MERCH_BO").await;
         assert_eq!(path, "rule", "no vads_url_check: the rule's URL");
         assert_signed(&ipn, KEY);
         assert_eq!(value(&ipn, "vads_trans_status"), "CANCELLED");
@@ -189,7 +136,7 @@ on_both_backends! {
 
         let report = later.server.run_batch().await;
         assert_eq!(report.captured, 1);
-        let (path, ipn) = later.shop.ipn("BATCH").await;
+        let (path, ipn) = ipn_from(&later.shop, "BATCH").await;
         assert_eq!(path, "form", "the form's vads_url_check");
         assert_signed(&ipn, KEY);
         assert_eq!(value(&ipn, "vads_trans_status"), "CAPTURED");
@@ -197,7 +144,7 @@ on_both_backends! {
 
         // A refund of the captured payment: the IPN is the refund's CREDIT transaction.
         let refund = later.rest("Transaction/CancelOrRefund", json!({"uuid": uuid, "amount": 500, "currency": "EUR"})).await;
-        let (_, ipn) = later.shop.ipn("MERCH_BO").await;
+        let (_, ipn) = ipn_from(&later.shop, "MERCH_BO").await;
         assert_signed(&ipn, KEY);
         assert_eq!(value(&ipn, "vads_operation_type"), "CREDIT");
         assert_eq!(value(&ipn, "vads_effective_amount"), "500");
@@ -214,6 +161,6 @@ on_both_backends! {
         later.server.run_batch().await;
         // Written in the change's own database transaction: none now means none ever.
         assert_eq!(later.later_rows().await, 0);
-        assert_eq!(later.shop.received.lock().unwrap().len(), 1, "the end-of-payment IPN only");
+        assert_eq!(later.shop.received().len(), 1, "the end-of-payment IPN only");
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod form;
+pub mod ipn;
 pub mod page;
 
 use caisse_core::clock::TestClock;
