@@ -72,22 +72,12 @@ impl Mailer {
         mail: &FailureMail,
     ) -> Result<Sent, MailError> {
         let name = format!("ipn-failure-{}-{}", notification.id, notification.attempts);
-        self.deliver(&name, notification.shop_id.as_str(), recipients, mail).await
+        self.send_mail(&name, notification.shop_id.as_str(), recipients, mail).await
     }
 
     /// Sends another e-mail (a refused form's warning…) the same way: `name` ends its `.eml`
     /// file's name.
     pub async fn send_mail(
-        &self,
-        name: &str,
-        shop: &str,
-        recipients: &[String],
-        mail: &FailureMail,
-    ) -> Result<Sent, MailError> {
-        self.deliver(name, shop, recipients, mail).await
-    }
-
-    async fn deliver(
         &self,
         name: &str,
         shop: &str,

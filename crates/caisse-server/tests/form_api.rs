@@ -10,8 +10,8 @@ use caisse_core::clock::{Clock, TestClock};
 use caisse_core::form_settings::{FormSettings, FormSignatureAlgorithm};
 use chrono::{TimeZone, Utc};
 use common::form::{Algo, base_form, signed, trans_date};
-use common::{Backend, TestDatabase, TestServer};
-use std::path::{Path, PathBuf};
+use common::{Backend, TestDatabase, TestServer, eml_files};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 const SHOP: &str = "12345678";
@@ -70,16 +70,6 @@ impl Form {
     fn mails(&self) -> Vec<PathBuf> {
         eml_files(&self.mail.path().join("mail"))
     }
-}
-
-fn eml_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut files: Vec<PathBuf> = entries
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
-        .collect();
-    files.sort();
-    files
 }
 
 fn set_field(pairs: &mut Vec<(String, String)>, name: &str, value: Option<&str>) {

@@ -13,10 +13,10 @@ use caisse_lyra::form::{SignatureAlgorithm, sign};
 use caisse_server::serve::ServeError;
 use caisse_server::{AppState, Settings};
 use chrono::{TimeZone, Utc};
-use common::{Backend, LYRA_SEED_SHOP, LYRA_SHOP, TEST_VAULT_KEY, TestDatabase};
+use common::{Backend, LYRA_SEED_SHOP, LYRA_SHOP, TEST_VAULT_KEY, TestDatabase, eml_files};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -155,18 +155,6 @@ async fn recorded(store: &Arc<dyn Store>, id: &str, attempts: u32) -> Notificati
     found
 }
 
-fn eml_files(data_dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(data_dir.join("mail")) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
-        .collect();
-    files.sort();
-    files
-}
-
 async fn set_rules(store: &Arc<dyn Store>, shop: &str, url: &str, replay: bool, emails: &[&str]) {
     let rules = NotificationRules {
         test_url: Some(url.into()),
@@ -217,7 +205,7 @@ async fn fails_three_times_then_succeeds_across_a_restart(backend: Backend) {
         assert_eq!(body, &expected, "the same signed fields every time");
     }
     assert!(expected.contains("vads_order_info=D.+%26+Cie+%2B+%C3%A9"), "{expected}");
-    assert!(eml_files(data_dir.path()).is_empty(), "no failure e-mail for a delivered notification");
+    assert!(eml_files(&data_dir.path().join("mail")).is_empty(), "no failure e-mail for a delivered notification");
     second.stop().await;
 }
 
@@ -250,7 +238,7 @@ async fn always_failing_ends_failed_with_its_email(backend: Backend) {
 
     let mut files = Vec::new();
     eventually("two failure e-mails", async || {
-        files = eml_files(data_dir.path());
+        files = eml_files(&data_dir.path().join("mail"));
         files.len() == 2
     })
     .await;

@@ -412,3 +412,14 @@ macro_rules! on_both_backends {
         on_both_backends! { fixture = $crate::common::TestServer; $(async fn $name($server) $body)* }
     };
 }
+
+/// The `.eml` files caisse wrote in `dir` (a data folder's `mail/`), sorted by name.
+pub fn eml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<std::path::PathBuf> = entries
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+        .collect();
+    files.sort();
+    files
+}
