@@ -62,12 +62,12 @@ pub async fn sweep_once(state: &AppState) -> usize {
     };
     let seen = sessions.len();
     for session in sessions {
-        let Some((request, rest)) = request_of(&session) else {
+        let Some(origin) = request_of(&session) else {
             corrupt(&session);
             continue;
         };
         // No browser: the base URL is not needed for a notification.
-        let mut page = Page { state, session, request, rest, base: String::new() };
+        let mut page = Page::new(state, session, origin, String::new());
         let _ = settle(&mut page).await;
     }
     seen

@@ -54,7 +54,7 @@ fn available<T>(read: Result<T, StoreError>) -> Result<T, Response> {
 async fn signer(page: &Page<'_>, rule: NotificationRule) -> Result<Option<Signer>, Response> {
     let (session, store) = (&page.session, page.state.payments.store());
     let rules = available(store.notification_rules(&session.shop_id).await)?;
-    let settings = available(store.form_settings(&session.shop_id).await)?;
+    let settings = available(page.form_settings().await)?;
     let target = rules.and_then(|rules| rules.target(rule, session.mode, page.request.returns.url_check.as_deref()));
     let signing = settings
         .and_then(|settings| settings.key(session.mode).map(|key| (algorithm_of(settings.algorithm), key.to_owned())));

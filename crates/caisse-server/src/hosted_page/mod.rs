@@ -23,8 +23,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use caisse_core::cpay::CpayOption;
+use caisse_core::form_settings::FormSettings;
 use caisse_core::payment_session::{PaymentSession, SessionPayment, SessionStatus};
 use caisse_core::payments::{PaymentError, SessionCard, SessionError, SessionStep};
+use caisse_core::ports::StoreError;
 use caisse_core::three_ds::{Enrolment, Outcome};
 use caisse_core::transaction::{CaptureMode, OrderDetails, TransactionKey};
 use caisse_core::{Amount, Currency, three_ds as core_three_ds};
@@ -36,6 +38,7 @@ pub use expiry::{sweep_expired_sessions, sweep_once};
 use minijinja::{Value, context};
 use result::result_page;
 use texts::{ENGLISH, texts};
+use tokio::sync::OnceCell;
 
 pub const SESSION_PREFIX: &str = "/vads-payment/session/";
 /// A card form, or a PaRes and its MD: a few kilobytes at most.
@@ -134,11 +137,41 @@ struct Page<'a> {
     /// Set when a REST `formToken` opened the session.
     rest: Option<RestOrigin>,
     base: String,
+    /// The shop's form settings, read at most once per request (the IPN and the return both
+    /// sign with them).
+    settings: OnceCell<Option<FormSettings>>,
 }
 
-impl Page<'_> {
+impl<'a> Page<'a> {
+    fn new(
+        state: &'a AppState,
+        session: PaymentSession,
+        (request, rest): (PaymentRequest, Option<RestOrigin>),
+        base: String,
+    ) -> Page<'a> {
+        Page { state, session, request, rest, base, settings: OnceCell::new() }
+    }
+
+    /// The same page for the session as it is stored now.
+    fn with_session(&self, session: PaymentSession) -> Page<'a> {
+        Page {
+            state: self.state,
+            session,
+            request: self.request.clone(),
+            rest: self.rest.clone(),
+            base: self.base.clone(),
+            settings: self.settings.clone(),
+        }
+    }
+
     fn action(&self) -> String {
         format!("{}{SESSION_PREFIX}{}", self.base, self.session.id)
+    }
+
+    async fn form_settings(&self) -> Result<Option<&FormSettings>, StoreError> {
+        let store = self.state.payments.store();
+        let settings = self.settings.get_or_try_init(|| store.form_settings(&self.session.shop_id)).await?;
+        Ok(settings.as_ref())
     }
 }
 
@@ -153,11 +186,11 @@ async fn page<'a>(state: &'a AppState, headers: &HeaderMap, id: &str) -> Result<
             return Err(unavailable());
         }
     };
-    let Some((request, rest)) = request_of(&session) else {
+    let Some(origin) = request_of(&session) else {
         return Err(corrupt(&session));
     };
     let base = public_base_url(state.public_url.as_deref(), headers);
-    let mut page = Page { state, session, request, rest, base };
+    let mut page = Page::new(state, session, origin, base);
     expiry::settle(&mut page).await?;
     Ok(page)
 }
@@ -251,24 +284,12 @@ async fn session_failure(page: &Page<'_>, error: SessionError) -> Response {
         SessionError::Unknown => unknown(),
         // A second payment (or a cancel after payment): nothing new; the page as it stands.
         SessionError::Finished(session) => {
-            let page = Page {
-                session: *session,
-                request: page.request.clone(),
-                rest: page.rest.clone(),
-                base: page.base.clone(),
-                ..*page
-            };
+            let page = page.with_session(*session);
             let note = texts(&page.request).already_finished;
             (StatusCode::CONFLICT, state_page(&page, Some(note)).await).into_response()
         }
         SessionError::Expired(session) => {
-            let mut page = Page {
-                session: *session,
-                request: page.request.clone(),
-                rest: page.rest.clone(),
-                base: page.base.clone(),
-                ..*page
-            };
+            let mut page = page.with_session(*session);
             match expiry::settle(&mut page).await {
                 Ok(()) => state_page(&page, None).await,
                 Err(response) => response,

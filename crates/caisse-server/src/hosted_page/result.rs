@@ -102,7 +102,7 @@ impl WayBack {
 /// The Form API return: the signed `vads_` fields to the URL and by the mode the form chose.
 async fn form_way_back(page: &Page<'_>, outcome: &FormOutcome, fields: Vec<(String, String)>) -> WayBack {
     let (session, returns) = (&page.session, &page.request.returns);
-    let signed = match page.state.payments.store().form_settings(&session.shop_id).await {
+    let signed = match page.form_settings().await {
         Ok(Some(settings)) => {
             settings.key(session.mode).map(|key| sign_result(fields, algorithm_of(settings.algorithm), key))
         }
